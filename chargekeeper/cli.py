@@ -39,8 +39,12 @@ def _root(
 def _register() -> None:
     # Imported here so that `chargekeeper --help` names every component in one place.
     from exporter.cli import register as register_exporter
+    from simulator.cli import register as register_simulator
+    from translator.cli import register as register_translator
 
     register_exporter(app)
+    register_simulator(app)
+    register_translator(app)
 
 
 _register()
