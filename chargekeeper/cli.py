@@ -38,6 +38,7 @@ def _root(
 
 def _register() -> None:
     # Imported here so that `chargekeeper --help` names every component in one place.
+    from chargekeeper.config.cli import register as register_config
     from exporter.cli import register as register_exporter
     from simulator.cli import register as register_simulator
     from translator.cli import register as register_translator
@@ -45,6 +46,7 @@ def _register() -> None:
     register_exporter(app)
     register_simulator(app)
     register_translator(app)
+    register_config(app)
 
 
 _register()
