@@ -1,0 +1,43 @@
+"""Charger-supplied strings are data: bound their length and neutralise control characters.
+
+Codes, info texts and vendor names arrive from devices nobody on our side controls. They are
+never interpreted (no format strings, no regular expressions built from them); this module
+only makes them safe to store, print and put in a message.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# OCPP 1.6 CiString limits: vendorErrorCode and info are CiString50, vendorId CiString255,
+# chargePointVendor CiString20; 2.0.1 techInfo is 500. We accept a little more than the spec
+# (some firmware overruns it) and cut beyond that.
+MAX_CODE = 100
+MAX_INFO = 500
+MAX_VENDOR = 255
+ELLIPSIS = "…"
+REPLACEMENT = "\ufffd"
+
+
+def clean(value: object, limit: int) -> str | None:
+    """``value`` as a printable, single-line string of at most ``limit`` characters, or None.
+
+    Control and format characters (newlines, escape sequences, bidi overrides) become U+FFFD
+    so a charger cannot forge extra lines in a message or a terminal.
+    """
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    text = "".join(
+        REPLACEMENT if unicodedata.category(char)[0] == "C" else char for char in text
+    ).strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        text = text[: limit - 1] + ELLIPSIS
+    return text
+
+
+def fold(text: str) -> str:
+    """Comparison key: case-insensitive, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
