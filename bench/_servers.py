@@ -6,6 +6,7 @@ import contextlib
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,18 +34,32 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.
 
 @contextlib.contextmanager
 def running(argv: list[str], port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``argv`` until the block ends; the server's output is discarded."""
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, proc)
-        yield proc
-    finally:
-        proc.terminate()
+    """Run ``argv`` until the block ends, its output in a temporary log shown if it fails.
+
+    The log is a file, not a pipe: a server that logs every connection would otherwise block
+    once nobody reads the pipe.
+    """
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            wait_for_port(port, proc)
+            yield proc
+        except BaseException:
+            log.seek(0)
+            tail = log.read().decode(errors="replace").splitlines()[-20:]
+            print("\n".join(["server log (last lines):", *tail]), file=sys.stderr)
+            raise
+        finally:
+            _stop(proc)
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def baseline_argv(kind: str, port: int) -> list[str]:

@@ -78,7 +78,8 @@ class ExporterMetrics:
         )
         self.influxdb_points_dropped = counter(
             "influxdb_points_dropped_total",
-            "Points dropped because the InfluxDB buffer was full.",
+            "Points that will never be written: buffer full, refused by InfluxDB, or unwritten"
+            " at shutdown.",
         )
         self.influxdb_buffer_points = Gauge(
             "influxdb_buffer_points",
