@@ -1,12 +1,309 @@
-"""``chargekeeper exporter``: the OCPP collector alone."""
+"""``chargekeeper exporter``: the OCPP collector alone, and ``exporter hash-password``.
+
+Startup problems (a broken fleet file, an unreadable certificate, a port in use, options that
+contradict each other) are printed as one line each saying what, where and how to fix it, and
+the command exits with status 2 without a traceback. SIGINT and SIGTERM close every charger's
+connection with 1001 (going away) and flush the InfluxDB buffer before the process ends.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
 import typer
+from prometheus_client import CollectorRegistry, ProcessCollector
+
+from chargekeeper.config.fleet import Fleet, load_fleet
+from chargekeeper.config.loader import ConfigError
+from exporter.events import NullSink
+from exporter.http import MetricsServer, fleet_exposition
+from exporter.influx import InfluxWriter
+from exporter.security import (
+    DEFAULT_HASH_MEMORY_KIB,
+    DEFAULT_HASH_TIME_COST,
+    Authenticator,
+    SecurityConfigError,
+    check_profile_against_fleet,
+    hash_password,
+    server_ssl_context,
+)
+from exporter.selfmetrics import ExporterMetrics
+from exporter.server import OcppServer, ServerOptions
+from exporter.settings import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DEFAULT_PING_INTERVAL,
+    DEFAULT_PING_TIMEOUT,
+    ExporterSettings,
+    ListenAddress,
+    SettingsError,
+)
+from exporter.state import FleetState
+
+log = logging.getLogger("exporter")
+
+EXIT_USAGE = 2
+
+
+class StartupError(Exception):
+    """The exporter cannot start; each problem says what, where and how to fix it."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("exporter")
-    def exporter() -> None:
+    exporter = typer.Typer(
+        help="Run the OCPP collector (central system + Prometheus metrics).",
+        add_completion=False,
+    )
+    app.add_typer(exporter, name="exporter")
+
+    @exporter.callback(invoke_without_command=True)
+    def run(
+        ctx: typer.Context,
+        ocpp_listen: Annotated[
+            str | None,
+            typer.Option(
+                metavar="HOST:PORT",
+                help="Where chargers connect (ws://HOST:PORT/<charge_point_id>).",
+            ),
+        ] = None,
+        metrics_listen: Annotated[
+            str | None,
+            typer.Option(metavar="HOST:PORT", help="Where /metrics and /healthz are served."),
+        ] = None,
+        fleet: Annotated[
+            Path | None,
+            typer.Option(
+                help="Fleet file (YAML): each charger's site, client, group and password_hash. "
+                "Without it, any charger id is accepted."
+            ),
+        ] = None,
+        security_profile: Annotated[
+            int,
+            typer.Option(
+                min=0,
+                max=3,
+                help="OCPP security profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, "
+                "3 mutual TLS (client certificate CN = charge point id).",
+            ),
+        ] = 0,
+        tls_cert: Annotated[
+            Path | None, typer.Option(help="PEM server certificate (profiles 2 and 3).")
+        ] = None,
+        tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
+        tls_ca: Annotated[
+            Path | None,
+            typer.Option(
+                help="PEM CA certificate(s) signing chargers' client certificates (profile 3)."
+            ),
+        ] = None,
+        ping_interval: Annotated[
+            float, typer.Option(help="Seconds between websocket pings to each charger.")
+        ] = DEFAULT_PING_INTERVAL,
+        ping_timeout: Annotated[
+            float,
+            typer.Option(
+                help="Seconds to wait for a pong before the charger counts as disconnected."
+            ),
+        ] = DEFAULT_PING_TIMEOUT,
+        max_message_bytes: Annotated[
+            int,
+            typer.Option(
+                help="Largest websocket message accepted; a larger one closes the link (1009)."
+            ),
+        ] = DEFAULT_MAX_MESSAGE_BYTES,
+        influxdb_url: Annotated[
+            str | None, typer.Option(help="InfluxDB v2 URL, e.g. http://127.0.0.1:8086.")
+        ] = None,
+        influxdb_token_file: Annotated[
+            Path | None, typer.Option(help="File holding the InfluxDB API token.")
+        ] = None,
+        influxdb_org: Annotated[str | None, typer.Option(help="InfluxDB organisation.")] = None,
+        influxdb_bucket: Annotated[
+            str | None, typer.Option(help="InfluxDB bucket for the history.")
+        ] = None,
+    ) -> None:
         """Run the OCPP collector (central system + Prometheus metrics)."""
-        raise typer.Exit(1)
+        if ctx.invoked_subcommand is not None:
+            return
+        influx = {
+            "url": influxdb_url,
+            "token_file": influxdb_token_file,
+            "org": influxdb_org,
+            "bucket": influxdb_bucket,
+        }
+        options: dict[str, Any] = {
+            "ocpp_listen": ocpp_listen,
+            "metrics_listen": metrics_listen,
+            "fleet": fleet,
+            "security_profile": security_profile,
+            "tls_cert": tls_cert,
+            "tls_key": tls_key,
+            "tls_ca": tls_ca,
+            "ping_interval": ping_interval,
+            "ping_timeout": ping_timeout,
+            "max_message_bytes": max_message_bytes,
+            "influxdb": {k: v for k, v in influx.items() if v is not None} or None,
+        }
+        try:
+            settings = ExporterSettings.from_options(
+                **{k: v for k, v in options.items() if v is not None}
+            )
+            asyncio.run(run_exporter(settings))
+        except (SettingsError, StartupError) as exc:
+            _fail(exc.problems)
+        except KeyboardInterrupt:  # a second Ctrl-C during shutdown
+            raise typer.Exit(130) from None
+
+    @exporter.command("hash-password")
+    def hash_password_command(
+        time_cost: Annotated[
+            int, typer.Option(min=1, help="argon2id iterations (verification cost).")
+        ] = DEFAULT_HASH_TIME_COST,
+        memory_kib: Annotated[
+            int, typer.Option(min=1024, help="argon2id memory in KiB (verification cost).")
+        ] = DEFAULT_HASH_MEMORY_KIB,
+    ) -> None:
+        """Hash a charger's Basic-auth password for password_hash in the fleet file.
+
+        The password is read from standard input (one line) or, on a terminal, prompted for
+        twice. Only the hash is printed.
+        """
+        if sys.stdin.isatty():
+            password = getpass.getpass("Charger password: ")
+            if getpass.getpass("Again: ") != password:
+                _fail(["the two passwords differ; nothing was hashed"])
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+        try:
+            typer.echo(hash_password(password, time_cost=time_cost, memory_kib=memory_kib))
+        except ValueError as exc:
+            _fail([f"password: {exc}"])
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        typer.echo(f"chargekeeper exporter: {problem}", err=True)
+    raise typer.Exit(EXIT_USAGE)
+
+
+def load_fleet_for(settings: ExporterSettings) -> Fleet | None:
+    if settings.fleet is None:
+        log.warning(
+            'no --fleet given: accepting any charger id (labelled site="unknown"); to accept '
+            "only your chargers, list them in a fleet file and pass --fleet FILE"
+        )
+        return None
+    try:
+        return load_fleet(settings.fleet)
+    except ConfigError as exc:
+        raise StartupError([f"--fleet: {problem}" for problem in exc.problems]) from None
+
+
+def _influx_writer(settings: ExporterSettings, metrics: ExporterMetrics) -> InfluxWriter | None:
+    if settings.influxdb is None:
+        return None
+    try:
+        token = settings.influxdb.read_token()
+    except SettingsError as exc:
+        raise StartupError(exc.problems) from None
+    return InfluxWriter(
+        settings.influxdb.url, token, settings.influxdb.org, settings.influxdb.bucket, metrics
+    )
+
+
+async def _listen(
+    option: str, address: ListenAddress, start: Callable[[], Awaitable[None]]
+) -> None:
+    try:
+        await start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            problem = "address already in use: stop the process using it or choose another port"
+        elif exc.errno == errno.EACCES:
+            problem = "permission denied: use a port above 1023 or run with the right privileges"
+        else:
+            problem = (
+                f"cannot listen ({exc.strerror or exc}): "
+                "check that the host is an address of this machine"
+            )
+        raise StartupError([f"{option} {address}: {problem}"]) from None
+
+
+async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGINT/SIGTERM (or until ``stop`` is set), then shut down cleanly."""
+    fleet = load_fleet_for(settings)
+    profile = settings.security_profile
+    try:
+        check_profile_against_fleet(profile, fleet)
+        ssl_context = (
+            server_ssl_context(profile, settings.tls_cert, settings.tls_key, settings.tls_ca)
+            if settings.tls_cert is not None and settings.tls_key is not None
+            else None
+        )
+    except SecurityConfigError as exc:
+        raise StartupError([str(exc)]) from None
+    # websockets logs every handshake at INFO; the server logs what matters, with the id.
+    logging.getLogger("exporter.websockets").setLevel(logging.WARNING)
+    registry = CollectorRegistry()
+    ProcessCollector(registry=registry)
+    metrics = ExporterMetrics(registry)
+    influx = _influx_writer(settings, metrics)
+    state = FleetState(fleet, metrics, influx if influx is not None else NullSink())
+    authenticator = Authenticator(profile, fleet)
+    ocpp = OcppServer(
+        ServerOptions(
+            host=settings.ocpp_listen.host,
+            port=settings.ocpp_listen.port,
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+            max_message_bytes=settings.max_message_bytes,
+            ssl_context=ssl_context,
+        ),
+        state,
+        metrics,
+        authenticator,
+    )
+    http = MetricsServer(
+        settings.metrics_listen.host,
+        settings.metrics_listen.port,
+        fleet_exposition(state, registry),
+    )
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await _listen("--ocpp-listen", settings.ocpp_listen, ocpp.start)
+        await _listen("--metrics-listen", settings.metrics_listen, http.start)
+        if influx is not None:
+            await influx.start()
+        scheme = "wss" if ssl_context is not None else "ws"
+        log.info(
+            "OCPP central system on %s://%s/<charge_point_id> (security profile %d, "
+            "subprotocols ocpp2.0.1, ocpp1.6); metrics on http://%s/metrics",
+            scheme,
+            ListenAddress(host=settings.ocpp_listen.host, port=ocpp.port),
+            int(profile),
+            ListenAddress(host=settings.metrics_listen.host, port=http.port),
+        )
+        await stop.wait()
+        log.info("shutting down: closing charger connections")
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await ocpp.stop()
+        await http.stop()
+        if influx is not None:
+            await influx.stop()
+        authenticator.close()

@@ -1,0 +1,195 @@
+"""OCPP 1.6J central system: one ``on_<action>`` per charger-initiated action (core profile and
+the 1.6 security extension)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exporter import lenient
+from exporter.handlers import Handlers, Payload
+from exporter.lenient import Unintelligible
+from exporter.state import Reading
+
+_STATUSES = lenient.canonical_names(
+    "Available",
+    "Preparing",
+    "Charging",
+    "SuspendedEVSE",
+    "SuspendedEV",
+    "Finishing",
+    "Reserved",
+    "Unavailable",
+    "Faulted",
+)
+_ERROR_CODES = lenient.canonical_names(
+    "ConnectorLockFailure",
+    "EVCommunicationError",
+    "GroundFailure",
+    "HighTemperature",
+    "InternalError",
+    "LocalListConflict",
+    "NoError",
+    "OtherError",
+    "OverCurrentFailure",
+    "PowerMeterFailure",
+    "PowerSwitchFailure",
+    "ReaderFailure",
+    "ResetFailure",
+    "UnderVoltage",
+    "OverVoltage",
+    "WeakSignal",
+)
+_ACCEPTED_ID_TAG = {"status": "Accepted"}
+
+
+def connector_id(payload: Payload) -> int:
+    return lenient.connector_number(lenient.require(payload, "connectorId"), "connectorId")
+
+
+def readings(sampled_values: Any) -> list[Reading]:
+    """A 1.6 meterValue's sampledValue list in base units; unreadable values are skipped
+    (a SignedData blob or free text is a valid CiString, not a number)."""
+    result: list[Reading] = []
+    sample_kind = lenient.sample_kind
+    for sampled in lenient.items(sampled_values, "sampledValue"):
+        if type(sampled) is not dict or sampled.get("format") == "SignedData":
+            continue
+        value = lenient.reading_value(sampled.get("value"))
+        if value is None:
+            continue
+        get = sampled.get
+        measurand, phase, convert, base_unit = sample_kind(
+            get("measurand"), get("unit"), get("phase")
+        )
+        result.append((measurand, phase, convert(value), base_unit))
+    return result
+
+
+class CentralSystem16(Handlers):
+    ocpp_version = "1.6"
+    lenient_actions = frozenset(
+        {
+            "Authorize",
+            "BootNotification",
+            "DataTransfer",
+            "Heartbeat",
+            "MeterValues",
+            "StartTransaction",
+            "StatusNotification",
+            "StopTransaction",
+        }
+    )
+
+    def on_boot_notification(self, payload: Payload) -> Payload:
+        self.state.booted(
+            self.charger,
+            lenient.text(payload.get("chargePointVendor")),
+            lenient.text(payload.get("chargePointModel")),
+            lenient.text(payload.get("firmwareVersion")),
+        )
+        return {
+            "status": "Accepted",
+            "currentTime": lenient.iso_utc(self.now()),
+            "interval": self.state.heartbeat_interval,
+        }
+
+    def on_heartbeat(self, payload: Payload) -> Payload:
+        return {"currentTime": lenient.iso_utc(self.now())}
+
+    def on_status_notification(self, payload: Payload) -> Payload:
+        connector = connector_id(payload)
+        status = lenient.enum(lenient.required_text(payload, "status"), _STATUSES)
+        # A missing errorCode says nothing is wrong.
+        error_code = lenient.enum(lenient.text(payload.get("errorCode")) or "NoError", _ERROR_CODES)
+        self.state.status_notification(
+            self.charger,
+            connector,
+            status,
+            error_code,
+            lenient.text(payload.get("vendorId")),
+            lenient.text(payload.get("vendorErrorCode")),
+            lenient.text(payload.get("info"), lenient.MAX_FREE_TEXT),
+            lenient.timestamp(payload.get("timestamp")),
+        )
+        return {}
+
+    def on_meter_values(self, payload: Payload) -> Payload:
+        connector = connector_id(payload)
+        meter_values = lenient.items(lenient.require(payload, "meterValue"), "meterValue")
+        transaction_id = payload.get("transactionId")
+        if transaction_id is not None:
+            try:
+                # transactionId 0 is a real id for some central systems (Heliox traces).
+                tid = lenient.integer(transaction_id, "transactionId")
+                self.state.start_transaction(self.charger, connector, tid)
+            except Unintelligible:
+                pass  # the readings still count; the id only links them to a transaction
+        self._record(connector, meter_values)
+        return {}
+
+    def on_start_transaction(self, payload: Payload) -> Payload:
+        connector = connector_id(payload)
+        lenient.required_text(payload, "idTag")
+        meter_start = lenient.number(lenient.require(payload, "meterStart"), "meterStart")
+        transaction_id = self.state.start_transaction(self.charger, connector, None)
+        reading = (lenient.DEFAULT_MEASURAND, "", meter_start * 3600.0, "J")  # Wh
+        when = lenient.timestamp(payload.get("timestamp"))
+        self.state.meter_values(self.charger, connector, when, [reading])
+        return {"transactionId": transaction_id, "idTagInfo": _ACCEPTED_ID_TAG}
+
+    def on_stop_transaction(self, payload: Payload) -> Payload:
+        transaction_id = lenient.integer(lenient.require(payload, "transactionId"), "transactionId")
+        meter_stop = lenient.number(lenient.require(payload, "meterStop"), "meterStop")
+        data = payload.get("transactionData")
+        connector = self.state.transaction_connector(self.charger, transaction_id)
+        # A stop for a transaction never seen (sent before its start, or started before this
+        # collector ran) is accepted: its readings cannot be placed on a connector.
+        if connector is not None:
+            if data is not None:
+                self._record(connector, lenient.items(data, "transactionData"))
+            reading = (lenient.DEFAULT_MEASURAND, "", meter_stop * 3600.0, "J")  # Wh
+            when = lenient.timestamp(payload.get("timestamp"))
+            self.state.meter_values(self.charger, connector, when, [reading])
+            self.state.stop_transaction(self.charger, transaction_id)
+        if payload.get("idTag") is None:
+            return {}
+        return {"idTagInfo": _ACCEPTED_ID_TAG}
+
+    def on_authorize(self, payload: Payload) -> Payload:
+        lenient.required_text(payload, "idTag")
+        return {"idTagInfo": _ACCEPTED_ID_TAG}
+
+    def on_data_transfer(self, payload: Payload) -> Payload:
+        # No vendor extension is implemented: the spec answer is UnknownVendorId.
+        lenient.required_text(payload, "vendorId")
+        return {"status": "UnknownVendorId"}
+
+    def on_diagnostics_status_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_firmware_status_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_security_event_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_signed_firmware_status_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_log_status_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_sign_certificate(self, payload: Payload) -> Payload:
+        # This central system is no certificate authority: it cannot sign the CSR.
+        return {"status": "Rejected"}
+
+    def _record(self, connector: int, meter_values: list[Any]) -> None:
+        for meter_value in meter_values:
+            if type(meter_value) is not dict:
+                continue
+            self.state.meter_values(
+                self.charger,
+                connector,
+                lenient.timestamp(meter_value.get("timestamp")),
+                readings(meter_value.get("sampledValue") or []),
+            )

@@ -1,0 +1,536 @@
+"""The fleet's live state: every charger's identity, connection and connectors, kept in memory.
+
+Handlers (exporter.handlers16/handlers201) report what chargers said; this module decides what
+it means for the metrics (status-since, active errors, energy register...) and tells the event
+sink about every change. It is built for 10,000 chargers in one process: ``__slots__`` records,
+and a dirty bit per metric family so the renderer (exporter.metrics) re-renders only the parts
+of a charger that changed since the last scrape.
+
+Everything here runs on the OCPP event loop; nothing blocks and nothing raises for charger input.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from chargekeeper.config.fleet import Fleet, UnknownChargers
+from exporter.events import (
+    ChargerRef,
+    ConnectionChanged,
+    EventSink,
+    MeterSample,
+    NullSink,
+    StatusChanged,
+)
+from exporter.selfmetrics import ExporterMetrics
+
+UNKNOWN = "unknown"
+
+# One dirty bit per metric family of exporter.metrics, in the order they are rendered.
+INFO = 1 << 0
+CONNECTED = 1 << 1
+LAST_MESSAGE = 1 << 2
+CONNECTION_CHANGED = 1 << 3
+CONNECTS = 1 << 4
+BOOTS = 1 << 5
+STATUS = 1 << 6
+STATUS_SINCE = 1 << 7
+ERROR = 1 << 8
+SOC = 1 << 9
+SOC_CHANGED = 1 << 10
+POWER = 1 << 11
+ENERGY = 1 << 12
+TRANSACTION = 1 << 13
+ALL = (1 << 14) - 1
+CONNECTOR_FAMILIES = (
+    STATUS | STATUS_SINCE | ERROR | SOC | SOC_CHANGED | POWER | ENERGY | TRANSACTION
+)
+
+# Active errors kept per connector: 2.0.1 errors are keyed by charger-supplied component and
+# variable names, which must not grow series without bound. Real chargers report a few.
+MAX_ERRORS_PER_CONNECTOR = 32
+
+# A charger timestamp further ahead of our clock than this is a wrong clock, not a reading.
+MAX_CLOCK_AHEAD = 300.0
+
+# Phases whose values add up to a total when a charger reports no unphased value (OCPP
+# "L1-N" is the phase-to-neutral reading a single-phase charger sends as its only value).
+_SUMMED_PHASES = frozenset({"L1", "L2", "L3", "L1-N", "L2-N", "L3-N"})
+_POWER_MEASURAND = "Power.Active.Import"
+_ENERGY_MEASURAND = "Energy.Active.Import.Register"
+_SOC_MEASURAND = "SoC"
+
+# An active connector error: (error_code, vendor_id, vendor_error_code).
+ConnectorError = tuple[str, str, str]
+# A meter reading in base units: (measurand, phase, value, unit).
+Reading = tuple[str, str, float, str]
+TransactionId = str | int
+
+
+class ConnectorState:
+    """One connector (1.6) or EVSE (2.0.1); connector 0 is the charger as a whole."""
+
+    __slots__ = (
+        "charging_state",
+        "connector_id",
+        "energy",
+        "energy_epoch",
+        "errors",
+        "power",
+        "reported_status",
+        "soc",
+        "soc_changed",
+        "status",
+        "status_since",
+        "transaction_id",
+    )
+
+    def __init__(self, connector_id: int) -> None:
+        self.connector_id = connector_id
+        self.status = ""  # what ocpp_connector_status shows; "" until the charger reports one
+        self.reported_status = ""  # the last StatusNotification status
+        self.charging_state = ""  # 2.0.1 TransactionEvent chargingState
+        self.status_since = 0.0
+        # Active errors by origin: 1.6 keeps one (the last StatusNotification), 2.0.1 one per
+        # NotifyEvent component/variable.
+        self.errors: dict[Any, ConnectorError] = {}
+        self.soc: float | None = None
+        self.soc_changed = 0.0
+        self.power: float | None = None
+        self.energy: float | None = None
+        self.energy_epoch = -1
+        self.transaction_id: TransactionId | None = None
+
+
+class ChargerState:
+    """One charge point: identity (fleet file, BootNotification), connection and connectors."""
+
+    __slots__ = (
+        "boots",
+        "connection_changed",
+        "connection_started",
+        "connectors",
+        "connects",
+        "dirty",
+        "epoch",
+        "firmware_version",
+        "group",
+        "last_message",
+        "model",
+        "ocpp_version",
+        "open_connections",
+        "ref",
+        "render_cache",
+        "transactions",
+        "vendor",
+    )
+
+    def __init__(self, ref: ChargerRef, group: str, vendor: str, model: str, now: float) -> None:
+        self.ref = ref
+        self.group = group
+        self.vendor = vendor
+        self.model = model
+        self.firmware_version = ""
+        self.ocpp_version = ""
+        self.open_connections = 0
+        self.connection_started = 0.0
+        self.connection_changed = now
+        self.last_message: float | None = None
+        self.connects = 0
+        self.boots = 0
+        # Bumped by every connect and boot: the energy register may restart after either.
+        self.epoch = 0
+        self.connectors: dict[int, ConnectorState] = {}
+        self.transactions: dict[TransactionId, int] = {}
+        self.dirty = ALL
+        self.render_cache: Any = None  # owned by exporter.metrics
+
+    @property
+    def charge_point_id(self) -> str:
+        return self.ref.charge_point_id
+
+    @property
+    def connected(self) -> bool:
+        return self.open_connections > 0
+
+
+class FleetState:
+    """Every charger the collector knows: from the fleet file and from connections.
+
+    Counts ``connections_total``/``disconnections_total`` (in :meth:`connected` and
+    :meth:`disconnected`) and ``vendor_error_reports_total``; emits an event to ``sink`` for
+    every connection change, status or error change and meter reading.
+    """
+
+    def __init__(
+        self,
+        fleet: Fleet | None,
+        metrics: ExporterMetrics,
+        sink: EventSink = NullSink(),  # noqa: B008 - stateless and never mutated
+        clock: Callable[[], float] = time.time,
+        *,
+        heartbeat_interval: int = 300,
+    ) -> None:
+        self.fleet = fleet
+        self.metrics = metrics
+        self.clock = clock
+        self.heartbeat_interval = heartbeat_interval
+        # Building events costs time on every meter reading: skip it when nobody listens.
+        self._emit: Callable[[Any], None] | None = None if isinstance(sink, NullSink) else sink.emit
+        self.chargers: dict[str, ChargerState] = {}
+        self._next_transaction_id = 1
+        if fleet is not None:
+            now = clock()
+            clients = {site.id: site.client for site in fleet.sites}
+            for entry in fleet.chargers:
+                ref = ChargerRef(entry.id, entry.site, clients.get(entry.site, UNKNOWN))
+                self.chargers[entry.id] = ChargerState(
+                    ref, entry.group, entry.vendor, entry.model, now
+                )
+
+    # -- connections (called by the websocket server) --------------------------------------
+
+    def admit(self, charge_point_id: str) -> bool:
+        """Whether a charger may connect: known to the fleet, or unknown chargers accepted."""
+        if self.fleet is None or charge_point_id in self.chargers:
+            return True
+        return self.fleet.unknown_chargers == UnknownChargers.ACCEPT
+
+    def charger(self, charge_point_id: str) -> ChargerState:
+        """The charger's record, created (site, client and group "unknown") if not in the fleet."""
+        charger = self.chargers.get(charge_point_id)
+        if charger is None:
+            ref = ChargerRef(charge_point_id, UNKNOWN, UNKNOWN)
+            charger = ChargerState(ref, UNKNOWN, "", "", self.clock())
+            self.chargers[charge_point_id] = charger
+        return charger
+
+    def connected(self, charge_point_id: str, ocpp_version: str) -> None:
+        now = self.clock()
+        charger = self.charger(charge_point_id)
+        charger.open_connections += 1
+        charger.connects += 1
+        charger.epoch += 1
+        charger.connection_started = now
+        charger.connection_changed = now
+        if charger.ocpp_version != ocpp_version:
+            charger.ocpp_version = ocpp_version
+            charger.dirty |= INFO
+        charger.dirty |= CONNECTED | CONNECTION_CHANGED | CONNECTS
+        self.metrics.connections.labels(ocpp_version).inc()
+        if self._emit is not None:
+            self._emit(ConnectionChanged(charger.ref, now, True, "connected", ocpp_version))
+
+    def disconnected(self, charge_point_id: str, reason: str) -> None:
+        """One connection ended. With a replaced connection the charger stays connected."""
+        charger = self.chargers.get(charge_point_id)
+        if charger is None or charger.open_connections == 0:
+            return
+        now = self.clock()
+        charger.open_connections -= 1
+        charger.connection_changed = now
+        charger.dirty |= CONNECTED | CONNECTION_CHANGED
+        self.metrics.disconnections.labels(reason).inc()
+        if self._emit is not None:
+            event = ConnectionChanged(
+                charger.ref, now, charger.connected, reason, charger.ocpp_version
+            )
+            self._emit(event)
+
+    # -- what chargers report (called by the handlers) -------------------------------------
+
+    def frame_received(self, charger: ChargerState) -> None:
+        charger.last_message = self.clock()
+        charger.dirty |= LAST_MESSAGE
+
+    def booted(self, charger: ChargerState, vendor: str, model: str, firmware: str) -> None:
+        """A BootNotification. A boot that omits vendor or model (both required) keeps the
+        ones already known, e.g. from the fleet file."""
+        vendor = vendor or charger.vendor
+        model = model or charger.model
+        charger.boots += 1
+        charger.epoch += 1
+        charger.dirty |= BOOTS
+        if (vendor, model, firmware) != (charger.vendor, charger.model, charger.firmware_version):
+            charger.vendor, charger.model, charger.firmware_version = vendor, model, firmware
+            charger.dirty |= INFO
+
+    def connector(self, charger: ChargerState, connector_id: int) -> ConnectorState:
+        connector = charger.connectors.get(connector_id)
+        if connector is None:
+            connector = ConnectorState(connector_id)
+            charger.connectors = dict(
+                sorted({**charger.connectors, connector_id: connector}.items())
+            )
+            charger.dirty |= CONNECTOR_FAMILIES  # a new connector appears in each of them
+        return connector
+
+    def status_notification(
+        self,
+        charger: ChargerState,
+        connector_id: int,
+        status: str,
+        error_code: str,
+        vendor_id: str,
+        vendor_error_code: str,
+        info: str,
+        charger_time: float | None,
+    ) -> None:
+        """OCPP 1.6 StatusNotification: the connector's status and its one current error.
+
+        1.6 has no explicit clear: each notification replaces the previous error. A Faulted
+        status with NoError is still a fault (a known firmware bug); a vendor code beside
+        NoError in a healthy status is not (ABB "0x0000", Grizzl-E "0").
+        """
+        connector = self.connector(charger, connector_id)
+        if vendor_error_code:
+            self.vendor_error_reported(charger, vendor_id, vendor_error_code)
+        faulty = error_code != "NoError" or status == "Faulted"
+        errors = {None: (error_code, vendor_id, vendor_error_code)} if faulty else {}
+        changed = self._set_reported_status(charger, connector, status, charger_time)
+        if errors != connector.errors:
+            connector.errors = errors
+            charger.dirty |= ERROR
+            changed = True
+        if status == "Available" and connector.transaction_id is not None:
+            # The charger is idle: a transaction whose stop we never saw has ended.
+            self._end_transaction(charger, connector)
+        if changed and self._emit is not None:
+            event = StatusChanged(
+                charger.ref,
+                self._event_time(charger_time),
+                connector_id,
+                connector.status,
+                error_code,
+                vendor_id,
+                vendor_error_code,
+                info,
+            )
+            self._emit(event)
+
+    def connector_status(
+        self, charger: ChargerState, connector_id: int, status: str, charger_time: float | None
+    ) -> None:
+        """OCPP 2.0.1 StatusNotification: an EVSE's connector status (errors: NotifyEvent)."""
+        connector = self.connector(charger, connector_id)
+        if status == "Available" and connector.transaction_id is not None:
+            # Nothing is plugged in: a transaction whose Ended event we never saw is over.
+            self._end_transaction(charger, connector)
+        if self._set_reported_status(charger, connector, status, charger_time):
+            self._emit_status(charger, connector, charger_time, ("", "", ""), "")
+
+    def charging_state(
+        self,
+        charger: ChargerState,
+        connector_id: int,
+        charging_state: str,
+        charger_time: float | None,
+    ) -> None:
+        """OCPP 2.0.1 TransactionEvent chargingState (Charging, SuspendedEV...) in a transaction."""
+        connector = self.connector(charger, connector_id)
+        connector.charging_state = charging_state
+        if self._refresh_status(charger, connector, charger_time):
+            self._emit_status(charger, connector, charger_time, ("", "", ""), "")
+
+    def event_error(
+        self,
+        charger: ChargerState,
+        connector_id: int,
+        origin: Any,
+        error: ConnectorError | None,
+        info: str,
+        charger_time: float | None,
+    ) -> None:
+        """OCPP 2.0.1 NotifyEvent: raise (``error``) or clear (None) the error of one origin."""
+        connector = self.connector(charger, connector_id)
+        if error is not None and error[2]:
+            self.vendor_error_reported(charger, error[1], error[2])
+        current = connector.errors.get(origin)
+        if current == error:
+            return
+        if error is None:
+            del connector.errors[origin]
+        elif current is None and len(connector.errors) >= MAX_ERRORS_PER_CONNECTOR:
+            return
+        else:
+            connector.errors = {**connector.errors, origin: error}
+        charger.dirty |= ERROR
+        reported = error or current or ("", "", "")
+        self._emit_status(charger, connector, charger_time, reported, info)
+
+    def vendor_error_reported(self, charger: ChargerState, vendor_id: str, code: str) -> None:
+        metrics = self.metrics
+        vendor = metrics.vendor_label(charger.vendor or vendor_id or UNKNOWN)
+        metrics.vendor_error_reports.labels(vendor, metrics.vendor_code_label(code)).inc()
+
+    def meter_values(
+        self,
+        charger: ChargerState,
+        connector_id: int,
+        charger_time: float | None,
+        readings: Iterable[Reading],
+    ) -> None:
+        """One sampled set of readings (base units) taken at the same time on one connector."""
+        connector = self.connector(charger, connector_id)
+        emit = self._emit
+        event_time = self._event_time(charger_time) if emit is not None else 0.0
+        power = power_phases = energy = energy_phases = soc = None
+        for measurand, phase, value, unit in readings:
+            if emit is not None:
+                emit(
+                    MeterSample(
+                        charger.ref, event_time, connector_id, measurand, phase, value, unit
+                    )
+                )
+            if measurand == _POWER_MEASURAND:
+                if not phase:
+                    power = value
+                elif phase in _SUMMED_PHASES:
+                    power_phases = (power_phases or 0.0) + value
+            elif measurand == _ENERGY_MEASURAND:
+                if not phase:
+                    energy = value
+                elif phase in _SUMMED_PHASES:
+                    energy_phases = (energy_phases or 0.0) + value
+            elif measurand == _SOC_MEASURAND and 0.0 <= value <= 1.0:
+                soc = value
+        power = power if power is not None else power_phases
+        energy = energy if energy is not None else energy_phases
+        if power is not None and power != connector.power:
+            connector.power = power
+            charger.dirty |= POWER
+        if energy is not None:
+            self._energy_register(charger, connector, energy)
+        if soc is not None and soc != connector.soc:
+            connector.soc = soc
+            connector.soc_changed = self._since(charger, charger_time)
+            charger.dirty |= SOC | SOC_CHANGED
+
+    def _energy_register(
+        self, charger: ChargerState, connector: ConnectorState, value: float
+    ) -> None:
+        # A counter must not go backwards: an older reading replayed from a charger's queue
+        # would look like a meter reset. Lower values are believed only after a (re)connect or
+        # boot, when the charger may really have restarted its register.
+        current = connector.energy
+        if (
+            current is None
+            or value > current
+            or (value < current and connector.energy_epoch != charger.epoch)
+        ):
+            connector.energy = value
+            charger.dirty |= ENERGY
+        connector.energy_epoch = charger.epoch
+
+    def start_transaction(
+        self, charger: ChargerState, connector_id: int, transaction_id: TransactionId | None
+    ) -> int:
+        """A transaction began on a connector; returns the id assigned (1.6) or 0."""
+        assigned = 0
+        if transaction_id is None:
+            assigned = transaction_id = self._next_transaction_id
+            self._next_transaction_id += 1
+        connector = self.connector(charger, connector_id)
+        if connector.transaction_id == transaction_id:
+            return assigned
+        if connector.transaction_id is not None:
+            charger.transactions.pop(connector.transaction_id, None)
+        connector.transaction_id = transaction_id
+        charger.transactions[transaction_id] = connector_id
+        charger.dirty |= TRANSACTION
+        return assigned
+
+    def transaction_connector(
+        self, charger: ChargerState, transaction_id: TransactionId
+    ) -> int | None:
+        return charger.transactions.get(transaction_id)
+
+    def stop_transaction(self, charger: ChargerState, transaction_id: TransactionId) -> int | None:
+        """A transaction ended; returns its connector id, None for a transaction never seen
+        (a stop before its start, or a start before this collector's restart)."""
+        connector_id = charger.transactions.get(transaction_id)
+        if connector_id is None:
+            return None
+        self._end_transaction(charger, charger.connectors[connector_id])
+        return connector_id
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _end_transaction(self, charger: ChargerState, connector: ConnectorState) -> None:
+        if connector.transaction_id is not None:
+            charger.transactions.pop(connector.transaction_id, None)
+        connector.transaction_id = None
+        connector.charging_state = ""
+        charger.dirty |= TRANSACTION
+        self._refresh_status(charger, connector, None)
+
+    def _set_reported_status(
+        self,
+        charger: ChargerState,
+        connector: ConnectorState,
+        status: str,
+        charger_time: float | None,
+    ) -> bool:
+        connector.reported_status = status
+        return self._refresh_status(charger, connector, charger_time)
+
+    def _refresh_status(
+        self, charger: ChargerState, connector: ConnectorState, charger_time: float | None
+    ) -> bool:
+        """Recompute the shown status; True (and a new status-since) when it changed.
+
+        OCPP 2.0.1 reports "Occupied" for a connector in use and the finer state (Charging,
+        SuspendedEV...) in TransactionEvent; the finer state is shown while a transaction runs,
+        so alerts such as "Charging but no power" read the same for both versions.
+        """
+        shown = connector.reported_status
+        fine = connector.charging_state
+        if (
+            fine
+            and fine != "Idle"
+            and connector.transaction_id is not None
+            and shown in ("", "Occupied")
+        ):
+            shown = fine
+        if shown == connector.status:
+            return False
+        connector.status = shown
+        connector.status_since = self._since(charger, charger_time)
+        charger.dirty |= STATUS | STATUS_SINCE
+        return True
+
+    def _since(self, charger: ChargerState, charger_time: float | None) -> float:
+        """When something began: the charger's time, but never before the current connection
+        (a status queued before a reconnect must not look long-running) nor in the future."""
+        now = self.clock()
+        if charger_time is None or charger_time > now:
+            return now
+        return max(charger_time, charger.connection_started)
+
+    def _event_time(self, charger_time: float | None) -> float:
+        """Time of an event for history: the charger's, unless its clock is clearly wrong."""
+        now = self.clock()
+        if charger_time is None or charger_time > now + MAX_CLOCK_AHEAD:
+            return now
+        return charger_time
+
+    def _emit_status(
+        self,
+        charger: ChargerState,
+        connector: ConnectorState,
+        charger_time: float | None,
+        error: ConnectorError,
+        info: str,
+    ) -> None:
+        if self._emit is not None:
+            event = StatusChanged(
+                charger.ref,
+                self._event_time(charger_time),
+                connector.connector_id,
+                connector.status,
+                *error,
+                info,
+            )
+            self._emit(event)
