@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from alertmanager.amconfig import WebhookTarget
+from chargekeeper.config.loader import ConfigError
+from chargekeeper.config.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
+from chargekeeper.config.render import (
+    ROUTING_FILE,
+    AlertmanagerSide,
+    PrometheusSide,
+    RenderError,
+    Side,
+    load_sources,
+    reload_alertmanager,
+    reload_prometheus,
+    render,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -10,6 +28,90 @@ def register(app: typer.Typer) -> None:
     app.add_typer(config, name="config")
 
     @config.command("render")
-    def render() -> None:
-        """Render Prometheus and Alertmanager configuration from a config directory."""
-        raise typer.Exit(1)
+    def render_command(
+        config_dir: Annotated[
+            Path,
+            typer.Option(
+                "--config",
+                help="Config directory (fleet.yaml, policy.yaml, routing.yaml).",
+                exists=True,
+                file_okay=False,
+            ),
+        ],
+        out_dir: Annotated[Path, typer.Option("--out", help="Directory to write into.")],
+        exporter: Annotated[
+            list[str] | None,
+            typer.Option(help="Collector metrics address HOST:PORT (repeat for several)."),
+        ] = None,
+        alertmanager: Annotated[
+            list[str] | None,
+            typer.Option(help="Alertmanager address HOST:PORT (repeat for an HA cluster)."),
+        ] = None,
+        receiver: Annotated[
+            list[str] | None,
+            typer.Option(help="Notification receiver metrics address HOST:PORT."),
+        ] = None,
+        prometheus: Annotated[
+            str, typer.Option(help="This Prometheus's own HOST:PORT (scraped for meta alerts).")
+        ] = "127.0.0.1:9090",
+        interval: Annotated[
+            int, typer.Option(min=1, help="Scrape and rule evaluation interval in seconds.")
+        ] = 5,
+        rules_dir: Annotated[
+            Path, typer.Option(help="The hand-written rules to ship.", file_okay=False)
+        ] = DEFAULT_RULES_DIR,
+        webhook_url: Annotated[
+            str,
+            typer.Option(help="Base URL of the Chargekeeper receiver that Alertmanager posts to."),
+        ] = "http://127.0.0.1:9095",
+        webhook_token_file: Annotated[
+            Path | None,
+            typer.Option(
+                help="File holding the receiver's bearer token (needed with routing.yaml).",
+                dir_okay=False,
+            ),
+        ] = None,
+        reload: Annotated[
+            bool,
+            typer.Option(
+                help="POST /-/reload to --prometheus (lifecycle API) and, when routing.yaml "
+                "was rendered, to every --alertmanager."
+            ),
+        ] = False,
+    ) -> None:
+        """Render Prometheus configuration, threshold rules and, from routing.yaml, the
+        Alertmanager configuration."""
+        setup = PrometheusSetup(
+            exporters=tuple(exporter or ("127.0.0.1:9101",)),
+            alertmanagers=tuple(alertmanager or ("127.0.0.1:9093",)),
+            receivers=tuple(receiver or ()),
+            prometheus=prometheus,
+            interval_seconds=interval,
+            rules_dir=rules_dir,
+        )
+        try:
+            sources = load_sources(config_dir)
+            sides: list[Side] = [PrometheusSide(setup)]
+            if sources.routing is not None:
+                if webhook_token_file is None:
+                    raise RenderError(
+                        f"{config_dir / ROUTING_FILE} needs --webhook-token-file FILE: the "
+                        "bearer token Alertmanager presents to the receiver"
+                    )
+                token = webhook_token_file.resolve()
+                sides.append(AlertmanagerSide(WebhookTarget(webhook_url, token)))
+            written = render(sources, out_dir, sides)
+            if reload:
+                reload_prometheus(prometheus)
+                if sources.routing is not None:
+                    for address in setup.alertmanagers:
+                        reload_alertmanager(address)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                typer.echo(problem, err=True)
+            raise typer.Exit(1) from None
+        except RenderError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(1) from None
+        for path in written:
+            typer.echo(str(path))

@@ -1,0 +1,109 @@
+"""Rules lint: what a reviewer would check by hand on every alert, checked on all of them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from chargekeeper.config.prometheus import SOURCE_RUNBOOK_BASE
+from tests.rules.conftest import RULE_TEST_FILES, RULES_DIR
+
+SEVERITIES = {"critical", "warning", "info"}
+FAMILIES = {"disconnection", "error", "soc", "vendor_code", "energy", "fleet"}
+
+
+def _alerts() -> list[dict[str, Any]]:
+    document = yaml.safe_load((RULES_DIR / "alerts.yml").read_text())
+    return [rule for group in document["groups"] for rule in group["rules"] if "alert" in rule]
+
+
+ALERTS = _alerts()
+CHARGER_ALERTS = [rule for rule in ALERTS if rule["alert"].startswith("Charger")]
+
+
+def _alert_id(rule: dict[str, Any]) -> str:
+    return f"{rule['alert']}-{rule['labels'].get('severity')}"
+
+
+def _runbook_anchors() -> set[str]:
+    """GitHub-style anchors of the level-2 headings of runbook.md."""
+    headings = re.findall(r"^## (.+)$", (RULES_DIR / "runbook.md").read_text(), re.MULTILINE)
+    return {re.sub(r"[^a-z0-9 _-]", "", heading.lower()).replace(" ", "-") for heading in headings}
+
+
+def _alert_tests() -> Iterator[dict[str, Any]]:
+    for path in RULE_TEST_FILES:
+        for test in yaml.safe_load(path.read_text())["tests"]:
+            yield from test.get("alert_rule_test", [])
+
+
+def test_there_are_alerts() -> None:
+    names = {rule["alert"] for rule in ALERTS}
+    assert {
+        "ChargerDisconnected",
+        "ChargerFaulted",
+        "ChargerSocStalled",
+        "ChargerVendorErrorCode",
+        "ChargerNotDelivering",
+        "ChargerFlapping",
+        "SiteOffline",
+        "Watchdog",
+    } <= names
+
+
+@pytest.mark.parametrize("rule", ALERTS, ids=_alert_id)
+def test_labels_and_annotations(rule: dict[str, Any]) -> None:
+    assert rule["labels"]["severity"] in SEVERITIES
+    assert rule["labels"]["family"] in FAMILIES
+    annotations = rule["annotations"]
+    assert set(annotations) == {"summary", "description", "runbook_url"}
+    assert all(annotations[key].strip() for key in annotations)
+    # The summary is a fixed headline for a grouped message: no templating.
+    assert "{{" not in annotations["summary"]
+    assert annotations["runbook_url"] == f"{SOURCE_RUNBOOK_BASE}#{rule['alert'].lower()}"
+
+
+@pytest.mark.parametrize("rule", CHARGER_ALERTS, ids=_alert_id)
+def test_charger_alerts_join_the_identity(rule: dict[str, Any]) -> None:
+    expr = rule["expr"]
+    assert "group_left (site, client, group, vendor, model)" in expr
+    assert "chargekeeper_charge_point:info" in expr
+
+
+def test_every_runbook_anchor_exists_and_every_section_has_an_alert() -> None:
+    anchors = _runbook_anchors()
+    alert_anchors = {rule["alert"].lower() for rule in ALERTS}
+    assert alert_anchors <= anchors, alert_anchors - anchors
+    assert anchors <= alert_anchors, f"runbook sections without an alert: {anchors - alert_anchors}"
+
+
+def test_variants_of_one_alert_share_annotations_and_family() -> None:
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for rule in ALERTS:
+        by_name.setdefault(rule["alert"], []).append(rule)
+    for name, rules in by_name.items():
+        assert len({rule["labels"]["family"] for rule in rules}) == 1, name
+        assert len({yaml.safe_dump(rule["annotations"]) for rule in rules}) == 1, name
+        severities = [rule["labels"]["severity"] for rule in rules]
+        assert len(severities) == len(set(severities)), f"{name} repeats a severity"
+
+
+@pytest.mark.parametrize("rule", ALERTS, ids=_alert_id)
+def test_every_alert_and_severity_has_promtool_cases(rule: dict[str, Any]) -> None:
+    name, severity = rule["alert"], rule["labels"]["severity"]
+    cases = [case for case in _alert_tests() if case["alertname"] == name]
+    fires = [
+        case
+        for case in cases
+        if any(alert["exp_labels"].get("severity") == severity for alert in case["exp_alerts"])
+    ]
+    assert fires, f"no promtool case where {name} fires as {severity}"
+    for case in fires:
+        for alert in case["exp_alerts"]:
+            assert set(alert["exp_annotations"]) == {"summary", "description", "runbook_url"}
+    if name != "Watchdog":
+        assert any(not case["exp_alerts"] for case in cases), f"no must-not-fire case for {name}"
