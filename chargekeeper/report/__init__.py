@@ -1,0 +1,1 @@
+"""Reports built from the monitoring history (availability per port, site and client)."""

@@ -1,0 +1,148 @@
+"""Every Prometheus query of every panel against a real Prometheus holding simulator data.
+
+The stack is the rules integration test's (tests/rules/test_integration.py): the real collector
+fed by simulator processes (one per fault scenario), scraped every second by Prometheus with
+the configuration and rules ``config render`` writes, plus one maintenance window. Grafana's
+variables are replaced by real values as Grafana would interpolate them; each query must run
+without error for every binding and return data for at least one (a disconnected-for panel
+has data only for a disconnected charger).
+
+One change for speed: the availability tile groups run every 5 minutes and every hour in
+production; here their ``interval`` is cut to seconds (the rendered file is edited and
+Prometheus reloaded with SIGHUP) so that tiles and ratios exist within the test.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.grafana.panels import LABEL_VALUES, Query, dashboards, interpolate, queries
+from tests.rules.test_integration import POLICY, SCENARIOS, TIME_SCALE, Stack, running_stack
+
+pytestmark = pytest.mark.slow
+
+MAINTAINED = "AC-0003"
+SITES = sorted({scenario.site for scenario in SCENARIOS})
+ALL_SITES = "(" + "|".join(SITES) + ")"  # a multi-value variable in a regex, as Grafana writes it
+# Grafana's built-in interval variables for a 2-minute range at a 2-second step.
+BUILTIN = {"__rate_interval": "20s", "__interval": "2s", "__range": "2m"}
+
+# dashboard uid → the variable values it is checked with.
+BINDINGS: dict[str, list[dict[str, str]]] = {
+    "chargekeeper-fleet": [{"client": "acme", "site": ALL_SITES}, {"client": ".*", "site": ".*"}],
+    "chargekeeper-site": [{"client": "acme", "site": "site-fault"}],
+    "chargekeeper-charger": [
+        {"client": "acme", "site": scenario.site, "charger": scenario.ids()[0]}
+        for scenario in SCENARIOS
+    ],
+    "chargekeeper-availability": [{"client": "acme", "site": ALL_SITES}],
+}
+WAIT_SECONDS = 120
+
+
+def _policy_with_maintenance() -> str:
+    now = datetime.now(UTC)
+    start, end = (now - timedelta(hours=1)).isoformat(), (now + timedelta(hours=1)).isoformat()
+    return POLICY + (
+        "maintenance:\n"
+        f"  - {{charger: {MAINTAINED}, start: '{start}', end: '{end}', reason: test}}\n"
+    )
+
+
+def _fast_tiles(stack: Stack) -> None:
+    rules = stack.log_dir / "out" / "prometheus" / "rules" / "availability.yml"
+    text = rules.read_text()
+    faster = text.replace("interval: 5m", "interval: 2s").replace("interval: 1h", "interval: 4s")
+    assert faster.count("interval: ") == 2 and faster != text
+    rules.write_text(faster)
+    prometheus = next(p for p in stack.processes if p.name == "prometheus")
+    prometheus.popen.send_signal(signal.SIGHUP)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp_path = tmp_path_factory.mktemp("stack")
+    with running_stack(tmp_path, SCENARIOS, _policy_with_maintenance(), TIME_SCALE) as running:
+        _fast_tiles(running)
+        yield running
+
+
+def _api(stack: Stack, path: str, params: dict[str, Any]) -> list[Any]:
+    response = httpx.get(
+        f"http://127.0.0.1:{stack.prometheus_port}/api/v1/{path}", params=params, timeout=10
+    )
+    assert response.status_code == 200, f"{params}: {response.text}"
+    body = response.json()
+    data = body["data"]
+    return list(data["result"] if isinstance(data, dict) else data)
+
+
+def _run(stack: Stack, query: Query, values: dict[str, str]) -> list[Any]:
+    expr = interpolate(query.text, values | BUILTIN)
+    if query.instant:
+        return _api(stack, "query", {"query": expr})
+    now = time.time()
+    return _api(stack, "query_range", {"query": expr, "start": now - 120, "end": now, "step": 2})
+
+
+def _cases() -> list[tuple[str, Query]]:
+    return [
+        (uid, query)
+        for board in dashboards().values()
+        for uid in [board["uid"]]
+        for query in queries(board, "prometheus")
+    ]
+
+
+def test_every_panel_query_returns_data(stack: Stack) -> None:
+    cases = _cases()
+    assert {uid for uid, _ in cases} == set(BINDINGS)
+    empty = cases
+    deadline = time.monotonic() + WAIT_SECONDS
+    while empty and time.monotonic() < deadline:
+        for process in stack.processes:
+            assert process.popen.poll() is None, f"{process.name} exited:\n{process.log_tail()}"
+        # Every binding must be a valid query (an error fails at once); one must have data.
+        empty = [
+            (uid, query)
+            for uid, query in empty
+            if not any([_run(stack, query, values) for values in BINDINGS[uid]])
+        ]
+        time.sleep(2)
+    assert not empty, "no data:\n" + "\n".join(str(query) for _, query in empty)
+
+
+def test_variable_queries_list_real_values(stack: Stack) -> None:
+    # With client "acme" and site "site-fault" chosen upstream, as Grafana chains them.
+    expected = {"client": {"acme"}, "site": set(SITES), "charge_point_id": {"FAULT-0001"}}
+    for board in dashboards().values():
+        for variable in board["templating"]["list"]:
+            if variable["type"] != "query":
+                continue
+            match = LABEL_VALUES.match(variable["query"]["query"])
+            assert match, variable
+            selector = interpolate(match["selector"], {"client": "acme", "site": "site-fault"})
+            series = _api(stack, "series", {"match[]": selector, "start": time.time() - 60})
+            found = {labels[match["label"]] for labels in series}
+            assert found == expected[match["label"]], (board["uid"], variable["name"], found)
+
+
+def test_maintenance_shows_and_leaves_availability(stack: Stack) -> None:
+    [panel] = [q for _, q in _cases() if q.panel == "In maintenance now"]
+    rows = _run(stack, panel, BINDINGS["chargekeeper-availability"][0])
+    assert [row["metric"]["charge_point_id"] for row in rows] == [MAINTAINED]
+    assert re.fullmatch(r"site-\w+", rows[0]["metric"]["site"])
+    # In maintenance, the charger has no availability sample at all (neither up nor down).
+    assert not _api(
+        stack,
+        "query",
+        {"query": f'chargekeeper_charge_point:available{{charge_point_id="{MAINTAINED}"}}'},
+    )
