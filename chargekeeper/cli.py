@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -36,9 +39,50 @@ def _root(
     )
 
 
+@app.command("up")
+def up(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Also run a simulated fleet with faults.")
+    ] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Config directory (fleet.yaml, policy.yaml); --demo uses examples/demo/.",
+            show_default=False,
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path, typer.Option("--state-dir", help="Where generated configs, data and logs go.")
+    ] = Path(".state"),
+    ocpp_port: Annotated[int, typer.Option(help="Port chargers connect to.")] = 9000,
+    metrics_port: Annotated[int, typer.Option(help="Port of the collector's /metrics.")] = 9101,
+    prometheus_port: Annotated[int, typer.Option(help="Port of Prometheus.")] = 9090,
+    alertmanager_port: Annotated[int, typer.Option(help="Port of Alertmanager.")] = 9093,
+) -> None:
+    """Run the whole local stack: collector, Prometheus, Alertmanager (and a demo fleet)."""
+    from chargekeeper.config.loader import ConfigError
+    from chargekeeper.config.render import RenderError
+    from chargekeeper.processes import StackError
+    from chargekeeper.up import DEMO_CONFIG, Ports, run_stack
+    from exporter.cli import StartupError
+
+    if config is None:
+        if not demo:
+            raise typer.BadParameter("give --config DIR, or --demo for the example fleet")
+        config = DEMO_CONFIG
+    ports = Ports(ocpp_port, metrics_port, prometheus_port, alertmanager_port)
+    try:
+        asyncio.run(run_stack(config, state_dir.resolve(), demo, ports))
+    except (ConfigError, RenderError, StackError, StartupError) as exc:
+        typer.echo(f"chargekeeper up: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
 def _register() -> None:
     # Imported here so that `chargekeeper --help` names every component in one place.
     from chargekeeper.config.cli import register as register_config
+    from chargekeeper.report.cli import register as register_report
     from exporter.cli import register as register_exporter
     from simulator.cli import register as register_simulator
     from translator.cli import register as register_translator
@@ -47,6 +91,7 @@ def _register() -> None:
     register_simulator(app)
     register_translator(app)
     register_config(app)
+    register_report(app)
 
 
 _register()

@@ -1,0 +1,79 @@
+"""``chargekeeper up --demo`` as a new user runs it: a real subprocess with real Prometheus."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from tests.support.procs import free_port, require_binary
+
+
+def _wait(
+    condition_name: str, check: Callable[[], bool], within: float, proc: subprocess.Popen[str]
+) -> None:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, (
+            f"chargekeeper up exited early:\n{proc.stdout.read() if proc.stdout else ''}"
+        )
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"{condition_name} not reached within {within}s")
+
+
+def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
+    require_binary("prometheus")
+    require_binary("prometheus-alertmanager")
+    ports = {name: free_port() for name in ("ocpp", "metrics", "prometheus", "alertmanager")}
+    chargekeeper = shutil.which("chargekeeper", path=str(Path(sys.executable).parent))
+    assert chargekeeper is not None
+    argv = [chargekeeper, "up", "--demo", "--state-dir", str(tmp_path / "state")]
+    argv += [f"--{name}-port={port}" for name, port in ports.items()]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        metrics_url = f"http://127.0.0.1:{ports['metrics']}/metrics"
+
+        def all_connected() -> bool:
+            text = httpx.get(metrics_url, timeout=5).text
+            connected = [
+                line
+                for line in text.splitlines()
+                if line.startswith("ocpp_charge_point_connected{") and line.endswith(" 1")
+            ]
+            return len(connected) >= 45  # the demo's 48, less the few that flap on purpose
+
+        _wait("demo chargers connected", all_connected, 60, proc)
+
+        targets_url = f"http://127.0.0.1:{ports['prometheus']}/api/v1/targets"
+
+        def exporter_scraped() -> bool:
+            targets = httpx.get(targets_url, timeout=5).json()["data"]["activeTargets"]
+            return any(t["scrapeUrl"] == metrics_url and t["health"] == "up" for t in targets)
+
+        _wait("Prometheus scraping the collector", exporter_scraped, 30, proc)
+        am = httpx.get(f"http://127.0.0.1:{ports['alertmanager']}/-/ready", timeout=5)
+        assert am.status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, output
+    assert f"ws://127.0.0.1:{ports['ocpp']}/<charge_point_id>" in output
+    assert "Press Ctrl-C to stop." in output
+    # Every child is gone: nothing answers on Prometheus's or Alertmanager's port any more.
+    for name in ("prometheus", "alertmanager"):
+        try:
+            httpx.get(f"http://127.0.0.1:{ports[name]}/-/ready", timeout=1)
+        except httpx.ConnectError:
+            continue
+        raise AssertionError(f"{name} still answers after chargekeeper up stopped")
