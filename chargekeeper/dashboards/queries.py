@@ -17,17 +17,6 @@ CLIENT_SITE = 'client=~"$client", site=~"$site"'
 ONE_SITE = 'client="$client", site="$site"'
 ONE_CHARGER = 'charge_point_id="$charger"'
 
-# Statuses in which a connector serves or is serving a driver (rules/availability.yml).
-UP_STATUSES = (
-    "Available",
-    "Preparing",
-    "Charging",
-    "SuspendedEVSE",
-    "SuspendedEV",
-    "Finishing",
-    "Reserved",
-    "Occupied",
-)
 
 JOULES_PER_KWH = 3.6e6
 
