@@ -1,1 +1,14 @@
-"""alertmanager package."""
+"""Alertmanager's side of Chargekeeper: its generated config and the webhook receiver.
+
+- ``amconfig``: ``alertmanager.yml`` from the routing policy.
+- The receiver, as a pipeline (STYLE: Alertmanager's notify pipeline): ``app`` (HTTP API and
+  webhook) → ``pipeline`` (store, translate, route, render, enqueue; the idempotency rule is in
+  ``dedup``) → ``outbox`` (retries, failover, rate limit) → ``notify`` (SMTP, Twilio), with
+  ``escalation``, ``smshooks`` (Twilio callbacks and SMS acks) and ``metrics`` beside it.
+  ``render`` and ``templates/`` write the messages, ``gsm`` sizes SMS.
+- ``localsmtp`` and ``localsms``: local providers for tests and the demo.
+- ``wiring`` assembles it all from a config directory; ``cli`` is ``chargekeeper receiver``.
+
+Modules are imported directly (``from alertmanager.pipeline import Pipeline``): importing the
+package stays cheap for ``amconfig``'s users.
+"""

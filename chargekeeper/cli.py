@@ -59,8 +59,11 @@ def up(
     metrics_port: Annotated[int, typer.Option(help="Port of the collector's /metrics.")] = 9101,
     prometheus_port: Annotated[int, typer.Option(help="Port of Prometheus.")] = 9090,
     alertmanager_port: Annotated[int, typer.Option(help="Port of Alertmanager.")] = 9093,
+    receiver_port: Annotated[
+        int, typer.Option(help="Port of the webhook receiver and its API.")
+    ] = 9095,
 ) -> None:
-    """Run the whole local stack: collector, Prometheus, Alertmanager (and a demo fleet)."""
+    """Run the whole local stack: collector, Prometheus, Alertmanager, receiver (and a demo)."""
     from chargekeeper.config.loader import ConfigError
     from chargekeeper.config.render import RenderError
     from chargekeeper.processes import StackError
@@ -71,7 +74,7 @@ def up(
         if not demo:
             raise typer.BadParameter("give --config DIR, or --demo for the example fleet")
         config = DEMO_CONFIG
-    ports = Ports(ocpp_port, metrics_port, prometheus_port, alertmanager_port)
+    ports = Ports(ocpp_port, metrics_port, prometheus_port, alertmanager_port, receiver_port)
     try:
         asyncio.run(run_stack(config, state_dir.resolve(), demo, ports))
     except (ConfigError, RenderError, StackError, StartupError) as exc:
@@ -81,6 +84,7 @@ def up(
 
 def _register() -> None:
     # Imported here so that `chargekeeper --help` names every component in one place.
+    from alertmanager.cli import register as register_receiver
     from chargekeeper.config.cli import register as register_config
     from chargekeeper.report.cli import register as register_report
     from exporter.cli import register as register_exporter
@@ -91,6 +95,7 @@ def _register() -> None:
     register_simulator(app)
     register_translator(app)
     register_config(app)
+    register_receiver(app)
     register_report(app)
 
 

@@ -35,7 +35,9 @@ def _wait(
 def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
     require_binary("prometheus")
     require_binary("prometheus-alertmanager")
-    ports = {name: free_port() for name in ("ocpp", "metrics", "prometheus", "alertmanager")}
+    ports = {
+        name: free_port() for name in ("ocpp", "metrics", "prometheus", "alertmanager", "receiver")
+    }
     chargekeeper = shutil.which("chargekeeper", path=str(Path(sys.executable).parent))
     assert chargekeeper is not None
     argv = [chargekeeper, "up", "--demo", "--state-dir", str(tmp_path / "state")]
@@ -62,8 +64,24 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             return any(t["scrapeUrl"] == metrics_url and t["health"] == "up" for t in targets)
 
         _wait("Prometheus scraping the collector", exporter_scraped, 30, proc)
-        am = httpx.get(f"http://127.0.0.1:{ports['alertmanager']}/-/ready", timeout=5)
-        assert am.status_code == 200
+        # Alertmanager runs the config generated from examples/demo/routing.yaml, posting to
+        # the receiver with the bearer token `up` made.
+        status = httpx.get(f"http://127.0.0.1:{ports['alertmanager']}/api/v2/status", timeout=5)
+        am_config = status.json()["config"]["original"]
+        assert f"http://127.0.0.1:{ports['receiver']}/api/v1/alertmanager/webhook" in am_config
+        assert "tech:" in am_config
+        token = (tmp_path / "state" / "secrets" / "webhook-token").read_text()
+        receiver = f"http://127.0.0.1:{ports['receiver']}"
+        assert httpx.get(f"{receiver}/healthz", timeout=5).status_code == 200
+        denied = httpx.post(f"{receiver}/api/v1/alertmanager/webhook", json={}, timeout=5)
+        assert denied.status_code == 401
+        accepted = httpx.post(
+            f"{receiver}/api/v1/alertmanager/webhook",
+            json={"version": "4", "status": "firing", "receiver": "unrouted", "alerts": []},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
+        assert accepted.status_code == 200, accepted.text
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
@@ -71,9 +89,9 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
     assert f"ws://127.0.0.1:{ports['ocpp']}/<charge_point_id>" in output
     assert "Press Ctrl-C to stop." in output
     # Every child is gone: nothing answers on Prometheus's or Alertmanager's port any more.
-    for name in ("prometheus", "alertmanager"):
+    for name in ("prometheus", "alertmanager", "receiver"):
         try:
-            httpx.get(f"http://127.0.0.1:{ports[name]}/-/ready", timeout=1)
+            httpx.get(f"http://127.0.0.1:{ports[name]}/", timeout=1)
         except httpx.ConnectError:
             continue
         raise AssertionError(f"{name} still answers after chargekeeper up stopped")

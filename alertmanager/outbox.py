@@ -1,0 +1,268 @@
+"""The durable outbox: deliveries in the store, sent by one asyncio loop per channel.
+
+A delivery is claimed (``sending``), handed to its channel's notifier in a thread, and then
+marked ``sent``, rescheduled with backoff, failed over to the recipient's other channel, or
+given up (``dead`` after ``max_attempts``; ``failed`` at once for a permanent error). Rows left
+``sending`` by a killed process go back to ``pending`` at start: delivery is at least once, and
+the window for a duplicate is the moment between the provider's acceptance and the commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from alertmanager.metrics import ReceiverMetrics
+from alertmanager.notify import DeliveryError, Notifier, OutgoingMessage, RetryableDeliveryError
+from alertmanager.pipeline import Clock, as_utc, utc_now
+from console.store import Delivery, DeliveryState
+
+log = logging.getLogger(__name__)
+
+# Builds the failover delivery for a failing one (None when there is nothing to fail over to).
+FailoverFactory = Callable[[Session, Delivery], Delivery | None]
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Backoff doubling from ``base_delay`` up to ``max_delay``.
+
+    With the defaults a message is tried 8 times over about 12 minutes before it is dead, and
+    the other channel is tried from the 3rd failure on (about 6 s after the first attempt), so
+    an SMTP outage reaches the technician by SMS quickly.
+    """
+
+    max_attempts: int = 8
+    base_delay: float = 2.0
+    max_delay: float = 300.0
+    failover_after: int = 3
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1)))
+
+
+class Outbox:
+    """The outbox's state changes, each one short transaction."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        policy: RetryPolicy = RetryPolicy(),
+        failover: FailoverFactory | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._sessions = sessions
+        self.policy = policy
+        self._failover = failover
+        self._clock = clock
+
+    def recover(self) -> int:
+        """Put deliveries a dead worker left ``sending`` back in the queue; return how many."""
+        with self._sessions.begin() as session:
+            result = session.execute(
+                update(Delivery)
+                .where(Delivery.state == DeliveryState.SENDING)
+                .values(state=DeliveryState.PENDING)
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def claim(self, channel: str, limit: int = 20) -> list[OutgoingMessage]:
+        """Mark due deliveries of ``channel`` as sending and return them, oldest first."""
+        now = self._clock()
+        with self._sessions.begin() as session:
+            rows = session.scalars(
+                select(Delivery)
+                .where(
+                    Delivery.channel == channel,
+                    Delivery.state == DeliveryState.PENDING,
+                    Delivery.next_attempt_at <= now,
+                )
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+                .limit(limit)
+            ).all()
+            for row in rows:
+                row.state = DeliveryState.SENDING
+            return [_outgoing(row) for row in rows]
+
+    def next_due(self, channel: str) -> datetime | None:
+        """When the next pending delivery of ``channel`` is due."""
+        with self._sessions() as session:
+            value = session.scalar(
+                select(func.min(Delivery.next_attempt_at)).where(
+                    Delivery.channel == channel, Delivery.state == DeliveryState.PENDING
+                )
+            )
+        return as_utc(value) if value is not None else None
+
+    def mark_sent(self, delivery_id: int, provider_id: str) -> None:
+        with self._sessions.begin() as session:
+            row = session.get_one(Delivery, delivery_id)
+            row.state = DeliveryState.SENT
+            row.attempts += 1
+            row.sent_at = self._clock()
+            row.provider_id = provider_id[:255]
+
+    def mark_failed(self, delivery_id: int, error: DeliveryError) -> DeliveryState:
+        """Record a failed attempt and decide what comes next; return the new state."""
+        with self._sessions.begin() as session:
+            row = session.get_one(Delivery, delivery_id)
+            row.attempts += 1
+            row.failure_reason = error.reason
+            row.failure_detail = error.detail[:2000]
+            if not error.retryable:
+                row.state = DeliveryState.FAILED
+            elif row.attempts >= self.policy.max_attempts:
+                row.state = DeliveryState.DEAD
+            else:
+                row.state = DeliveryState.PENDING
+                delay = timedelta(seconds=self.policy.delay(row.attempts))
+                row.next_attempt_at = self._clock() + delay
+            if row.state != DeliveryState.PENDING or row.attempts == self.policy.failover_after:
+                self.fail_over(session, row)
+            return row.state
+
+    def fail_over(self, session: Session, row: Delivery) -> None:
+        """Enqueue ``row``'s news on the recipient's other channel, once, if there is one."""
+        if self._failover is None or row.failover_of_id is not None:
+            return  # a failover delivery does not fail back
+        already = session.scalar(select(Delivery.id).where(Delivery.failover_of_id == row.id))
+        if already is not None:
+            return
+        other = self._failover(session, row)
+        if other is not None:
+            session.add(other)
+            log.warning(
+                "delivery %d (%s to %s) failing: failing over to %s",
+                row.id,
+                row.channel,
+                row.recipient_id,
+                other.channel,
+            )
+
+
+def _outgoing(row: Delivery) -> OutgoingMessage:
+    return OutgoingMessage(
+        delivery_id=row.id,
+        dedup_key=row.dedup_key,
+        channel=row.channel,
+        address=row.address,
+        recipient_name=row.recipient_name,
+        language=row.language,
+        subject=row.subject,
+        body_text=row.body_text,
+        body_html=row.body_html,
+    )
+
+
+class RateLimiter:
+    """At most ``rate`` sends per second from one sender; callers queue in ``wait``."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = 1.0 / rate if rate > 0 else 0.0
+        self._clock = clock
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = self._clock()
+        if self._next > now:
+            await asyncio.sleep(self._next - now)
+            now = self._clock()
+        self._next = max(now, self._next) + self._interval
+
+
+def _send_classified(notifier: Notifier, message: OutgoingMessage) -> str:
+    try:
+        return notifier.send(message)
+    except DeliveryError:
+        raise
+    except Exception as exc:
+        # A notifier bug must not stop the loop nor lose the message: retry it, loudly.
+        log.exception("notifier %s raised unexpectedly", notifier.channel)
+        raise RetryableDeliveryError("provider", repr(exc)) from exc
+
+
+class OutboxWorker:
+    """One loop per channel: claim what is due, send it, record the outcome."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        notifiers: Mapping[str, Notifier],
+        metrics: ReceiverMetrics,
+        limiters: Mapping[str, RateLimiter] | None = None,
+        poll_interval: float = 1.0,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.outbox = outbox
+        self._notifiers = notifiers
+        self._metrics = metrics
+        self._limiters = dict(limiters or {})
+        self._poll = poll_interval
+        self._clock = clock
+        self._wakeups = {channel: asyncio.Event() for channel in notifiers}
+
+    def wake(self) -> None:
+        """New deliveries are queued: look now rather than at the next poll."""
+        for event in self._wakeups.values():
+            event.set()
+
+    async def run(self) -> None:
+        """Run every channel's loop until cancelled."""
+        await asyncio.to_thread(self.outbox.recover)
+        async with asyncio.TaskGroup() as group:
+            for channel in self._notifiers:
+                group.create_task(self._channel_loop(channel), name=f"outbox-{channel}")
+
+    async def _channel_loop(self, channel: str) -> None:
+        wakeup = self._wakeups[channel]
+        while True:
+            wakeup.clear()
+            # One at a time: a killed process can then have at most one message per channel
+            # in flight, which bounds the duplicates at-least-once delivery can cause.
+            batch = await asyncio.to_thread(self.outbox.claim, channel, 1)
+            for message in batch:
+                await self._send(channel, message)
+            if batch:
+                continue
+            await self._sleep_until_due(channel, wakeup)
+
+    async def _sleep_until_due(self, channel: str, wakeup: asyncio.Event) -> None:
+        due = await asyncio.to_thread(self.outbox.next_due, channel)
+        timeout = self._poll
+        if due is not None:
+            timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout)
+
+    async def _send(self, channel: str, message: OutgoingMessage) -> None:
+        limiter = self._limiters.get(channel)
+        if limiter is not None:
+            await limiter.wait()
+        notifier = self._notifiers[channel]
+        try:
+            provider_id = await asyncio.to_thread(_send_classified, notifier, message)
+        except DeliveryError as error:
+            self._metrics.failed.labels(channel, error.reason).inc()
+            state = await asyncio.to_thread(self.outbox.mark_failed, message.delivery_id, error)
+            log.warning(
+                "delivery %d by %s to %s failed (%s): %s",
+                message.delivery_id,
+                channel,
+                message.address,
+                state.value,
+                error,
+            )
+            if state in (DeliveryState.DEAD, DeliveryState.FAILED):
+                self._metrics.dead.labels(channel).inc()
+            self.wake()  # a failover delivery may be due now
+            return
+        self._metrics.sent.labels(channel).inc()
+        await asyncio.to_thread(self.outbox.mark_sent, message.delivery_id, provider_id)

@@ -1,0 +1,28 @@
+"""The SQL store shared by the receiver and the console (SQLAlchemy 2; SQLite by default)."""
+
+from console.store.models import (
+    Acknowledgement,
+    Alert,
+    Base,
+    Delivery,
+    DeliveryAlert,
+    DeliveryState,
+    NotifiedAlertState,
+    WebhookReceipt,
+)
+from console.store.session import create_schema, make_engine, make_sessionmaker, sqlite_url
+
+__all__ = [
+    "Acknowledgement",
+    "Alert",
+    "Base",
+    "Delivery",
+    "DeliveryAlert",
+    "DeliveryState",
+    "NotifiedAlertState",
+    "WebhookReceipt",
+    "create_schema",
+    "make_engine",
+    "make_sessionmaker",
+    "sqlite_url",
+]
