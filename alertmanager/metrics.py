@@ -56,7 +56,7 @@ class ReceiverMetrics:
         self.webhook_seconds = Histogram(
             "chargekeeper_receiver_webhook_duration_seconds",
             "Time to store a webhook and answer it.",
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
             registry=self.registry,
         )
         # Every label combination exists from the start, so rate() has a zero to start from.
