@@ -63,7 +63,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def baseline_argv(kind: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "bench.baselines", kind, "--port", str(port)]
+    return [sys.executable, "-m", "bench._baselines", kind, "--port", str(port)]
 
 
 def collector_argv(ocpp_port: int, metrics_port: int, *extra: str) -> list[str]:

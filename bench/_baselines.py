@@ -1,8 +1,8 @@
 """Baseline central systems that the collector's benchmarks are measured against.
 
-``python -m bench.baselines ocpp-library --port P``: the ``ocpp`` library's own ChargePoint with
+``python -m bench._baselines ocpp-library --port P``: the ``ocpp`` library's own ChargePoint with
 its default (jsonschema) validation, answering BootNotification and MeterValues.
-``python -m bench.baselines echo --port P``: a raw websockets server that parses each JSON frame
+``python -m bench._baselines echo --port P``: a raw websockets server that parses each JSON frame
 and answers an empty CALLRESULT: the floor that any OCPP server pays for websockets and JSON.
 """
 
