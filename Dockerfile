@@ -1,0 +1,31 @@
+# The Chargekeeper application image: one image, one `chargekeeper` command; docker-compose.yml
+# picks the component with the subcommand (exporter, receiver, config render, simulate).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+COPY . .
+# psycopg is the PostgreSQL driver of the receiver's shared store (receiver.yaml database_url
+# postgresql+psycopg://…); the local stack and the tests use SQLite and do not need it.
+RUN pip install ".[postgres]" \
+    && rm -rf /src
+
+# A fixed, unprivileged uid: the generated-config volume it writes is read by Prometheus and
+# Alertmanager (uid 65534) and the state volume is owned by it.
+RUN groupadd --system --gid 10001 chargekeeper \
+    && useradd --system --uid 10001 --gid chargekeeper --home-dir /var/lib/chargekeeper \
+        --shell /usr/sbin/nologin chargekeeper \
+    && install -d -o chargekeeper -g chargekeeper -m 0755 \
+        /var/lib/chargekeeper /var/lib/chargekeeper/generated /var/lib/chargekeeper/receiver
+
+WORKDIR /var/lib/chargekeeper
+USER chargekeeper:chargekeeper
+
+# 9000: OCPP websockets (chargers); 9101: collector /metrics and /healthz; 9095: receiver.
+EXPOSE 9000 9101 9095
+ENTRYPOINT ["chargekeeper"]
+CMD ["--help"]
