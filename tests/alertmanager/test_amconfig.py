@@ -95,7 +95,7 @@ def test_grouping_and_timing_follow_the_latency_defaults(document: dict[str, Any
     route = document["route"]
     assert route["group_by"] == ["site", "family"]
     assert (route["group_wait"], route["group_interval"], route["repeat_interval"]) == (
-        "10s",
+        "5s",
         "60s",
         "14400s",
     )
