@@ -39,6 +39,7 @@ from alertmanager.settings import (
 from alertmanager.smshooks import SmsHooks
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.routing import load_routing
+from console.app import build_console
 from console.store import create_schema, make_engine, make_sessionmaker, sqlite_url
 from translator import SqliteUnknownCodeStore, Translator, UnknownCodeRecorder, default_store_path
 
@@ -122,7 +123,13 @@ def build_receiver(
         sms_settings.auth_token,
         config.public_url,
     )
-    return Receiver(create_app(service, token, [hooks.router()]), service, local_servers)
+    # The console (issue 6) is served by the same app over the same store: its pages, its
+    # JSON API and the sweeper that expires the silences of resolved alerts.
+    console = build_console(
+        config_dir, state_dir, service.pipeline.sessions, fleet, config.links_(), routing
+    )
+    routers = [hooks.router(), *console.routers]
+    return Receiver(create_app(service, token, routers), service, local_servers)
 
 
 def build_service(

@@ -1,5 +1,6 @@
 """The SQL store shared by the receiver and the console (SQLAlchemy 2; SQLite by default)."""
 
+from console.store.accounts import AlertSilence, ApiToken, ChargerNote, User
 from console.store.models import (
     Acknowledgement,
     Alert,
@@ -15,11 +16,15 @@ from console.store.session import create_schema, make_engine, make_sessionmaker,
 __all__ = [
     "Acknowledgement",
     "Alert",
+    "AlertSilence",
+    "ApiToken",
     "Base",
+    "ChargerNote",
     "Delivery",
     "DeliveryAlert",
     "DeliveryState",
     "NotifiedAlertState",
+    "User",
     "WebhookReceipt",
     "create_schema",
     "make_engine",

@@ -1,0 +1,140 @@
+"""Assemble the console: its context, page routers, static files and the silence sweeper.
+
+The console runs inside the receiver's FastAPI app (``alertmanager.wiring`` passes
+:attr:`Console.routers` to ``create_app``), sharing its store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from alertmanager.links import Links
+from chargekeeper.config.fleet import Fleet
+from chargekeeper.config.routing import RoutingPolicy
+from console.acks import AckService
+from console.api import api_router
+from console.auth import LoginLimiter, SessionSigner, bootstrap_admin, load_or_create_secret
+from console.context import ConsoleContext
+from console.settings import ConsoleConfig, load_console_config
+from console.silences import SilenceClient, SilenceError
+from console.web.alert_detail import alert_detail_router
+from console.web.alerts import alerts_router
+from console.web.chargers import chargers_router
+from console.web.login import login_router
+from console.web.notifications import notifications_router
+from console.web.routing_preview import routing_preview_router
+from console.web.tokens import tokens_router
+from console.web.unknown_codes import unknown_codes_router
+from console.web.users import users_router
+from translator import Translator
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_FILES = {"console.css": "text/css", "live.js": "text/javascript"}
+# How often silences of alerts that resolved meanwhile are expired in Alertmanager.
+SWEEP_SECONDS = 5.0
+
+
+@dataclass
+class Console:
+    """The assembled console: what its handlers share, and the routers to include."""
+
+    context: ConsoleContext
+    routers: list[APIRouter]
+
+
+def build_console(
+    config_dir: Path,
+    state_dir: Path,
+    sessions: sessionmaker[Session],
+    fleet: Fleet,
+    links: Links,
+    routing: RoutingPolicy | None = None,
+    config: ConsoleConfig | None = None,
+) -> Console:
+    """The console over an existing store; creates the first admin if one is configured."""
+    config = config or load_console_config(config_dir)
+    bootstrap_admin(sessions, state_dir)
+    silences = SilenceClient(config.alertmanager_url) if config.alertmanager_url else None
+    if silences is None:
+        log.warning("console.yaml has no alertmanager_url: acks will not create silences")
+    context = ConsoleContext(
+        sessions=sessions,
+        fleet=fleet,
+        config=config,
+        signer=SessionSigner(load_or_create_secret(state_dir), int(config.session_hours * 3600)),
+        limiter=LoginLimiter(),
+        acks=AckService(sessions, silences, config.silence_days),
+        translator=Translator.load(),
+        links=links,
+    )
+    return Console(
+        context,
+        [
+            _static_router(),
+            _sweeper(context),
+            login_router(context),
+            alerts_router(context),
+            alert_detail_router(context),
+            chargers_router(context),
+            notifications_router(context),
+            routing_preview_router(context, routing),
+            unknown_codes_router(context, state_dir),
+            tokens_router(context),
+            users_router(context),
+            api_router(context),
+        ],
+    )
+
+
+def _static_router() -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/console/static/{name}")
+    def static(name: str) -> FileResponse:
+        if name not in STATIC_FILES:
+            raise HTTPException(404, f"no static file {name!r}")
+        return FileResponse(STATIC / name, media_type=STATIC_FILES[name])
+
+    return router
+
+
+def _sweeper(context: ConsoleContext) -> APIRouter:
+    """A router with no routes whose lifespan expires resolved alerts' silences (and closes
+    the Alertmanager client at shutdown)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_sweep_forever(context))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            context.acks.close()
+
+    return APIRouter(lifespan=lifespan)
+
+
+async def _sweep_forever(context: ConsoleContext) -> None:
+    while True:
+        try:
+            expired = await run_in_threadpool(context.acks.expire_resolved)
+            if expired:
+                log.info("expired the silences of %d resolved alerts", expired)
+        except (SilenceError, SQLAlchemyError) as exc:
+            log.warning("expiring resolved alerts' silences failed, will retry: %s", exc)
+        await asyncio.sleep(SWEEP_SECONDS)

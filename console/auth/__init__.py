@@ -1,0 +1,30 @@
+"""Console authentication: users and roles, session cookies, CSRF, login throttling, API tokens."""
+
+from console.auth.cookies import SessionData, SessionSigner, load_or_create_secret
+from console.auth.ratelimit import LoginLimiter
+from console.auth.tokens import issue_api_token, revoke_api_token, tokens_of, user_for_token
+from console.auth.users import (
+    ADMIN_ENV,
+    ADMIN_FILE,
+    Role,
+    authenticate,
+    bootstrap_admin,
+    create_user,
+)
+
+__all__ = [
+    "ADMIN_ENV",
+    "ADMIN_FILE",
+    "LoginLimiter",
+    "Role",
+    "SessionData",
+    "SessionSigner",
+    "authenticate",
+    "bootstrap_admin",
+    "create_user",
+    "issue_api_token",
+    "load_or_create_secret",
+    "revoke_api_token",
+    "tokens_of",
+    "user_for_token",
+]

@@ -1,0 +1,39 @@
+"""Everything a console request needs, assembled once (see :func:`console.app.build_console`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from alertmanager.links import Links
+from chargekeeper.config.fleet import Fleet
+from console.acks import AckService
+from console.auth import LoginLimiter, SessionSigner
+from console.settings import ConsoleConfig
+from translator import Translator
+
+
+@dataclass
+class ConsoleContext:
+    sessions: sessionmaker[Session]
+    fleet: Fleet
+    config: ConsoleConfig
+    signer: SessionSigner
+    limiter: LoginLimiter
+    acks: AckService
+    translator: Translator
+    links: Links
+
+    def site_zone(self, site_id: str) -> ZoneInfo:
+        site = self.fleet.site(site_id)
+        return ZoneInfo(site.timezone if site else "UTC")
+
+    def local_time(self, value: datetime | None, site_id: str) -> str:
+        """A store time shown in the site's time zone (technicians think in local time)."""
+        if value is None:
+            return ""
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(self.site_zone(site_id)).strftime("%Y-%m-%d %H:%M %Z")

@@ -1,0 +1,40 @@
+"""The console's settings: ``console.yaml`` in the config directory (every key optional).
+
+```yaml
+alertmanager_url: http://127.0.0.1:9093   # where acks create silences; omitted: no silences
+language: fr                              # default UI language (en | fr)
+session_hours: 12                         # a login lasts this long
+secure_cookies: true                      # send the session cookie over HTTPS only
+refresh_seconds: 5                        # how often the alert list refreshes itself
+silence_days: 7                           # the longest an ack silences an alert still firing
+```
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+
+from chargekeeper.config.fleet import Strict
+from chargekeeper.config.loader import load_model
+
+CONSOLE_FILE = "console.yaml"
+
+
+class ConsoleConfig(Strict):
+    alertmanager_url: str | None = None
+    language: Literal["en", "fr"] = "en"
+    session_hours: float = Field(default=12.0, gt=0)
+    secure_cookies: bool = False
+    refresh_seconds: float = Field(default=5.0, ge=1)
+    # An ack silences "until the alert resolves": the console expires the silence on
+    # resolution; this bounds it in case the resolution never arrives.
+    silence_days: float = Field(default=7.0, gt=0)
+
+
+def load_console_config(config_dir: Path) -> ConsoleConfig:
+    """``console.yaml`` if present, defaults otherwise."""
+    path = config_dir / CONSOLE_FILE
+    return load_model(path, ConsoleConfig) if path.exists() else ConsoleConfig()

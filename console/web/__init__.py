@@ -1,0 +1,1 @@
+"""The console's server-rendered pages (Jinja2, autoescaped) and their form handling."""

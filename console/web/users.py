@@ -1,0 +1,80 @@
+"""The users page (admins only): list the console's users, add one with a role, remove one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import delete, select
+
+from console.auth import Role, create_user
+from console.auth.users import UserError
+from console.context import ConsoleContext
+from console.store import ApiToken, User
+from console.web.guard import check_csrf, page_user
+from console.web.render import render
+
+
+def _require_admin(user: User) -> None:
+    if user.role != Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin manages users")
+
+
+def users_router(ctx: ConsoleContext) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+
+    def page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
+        user, data = page_user(ctx, request)
+        _require_admin(user)
+        with ctx.sessions() as session:
+            users = list(session.scalars(select(User).order_by(User.username)))
+        return render(
+            request,
+            "users.html",
+            ctx.config.language,
+            status_code=status_code,
+            user=user,
+            csrf=data.csrf,
+            users=users,
+            roles=[role.value for role in Role],
+            error=error,
+            local_time=ctx.local_time,
+        )
+
+    @router.get("/users")
+    def users(request: Request) -> HTMLResponse:
+        return page(request)
+
+    @router.post("/users", response_model=None)
+    def add_user(
+        request: Request,
+        csrf: Annotated[str, Form(max_length=128)],
+        username: Annotated[str, Form(max_length=64)],
+        password: Annotated[str, Form(max_length=1024)],
+        role: Annotated[Role, Form()],
+    ) -> Response:
+        admin, data = page_user(ctx, request)
+        _require_admin(admin)
+        check_csrf(data, csrf)
+        try:
+            create_user(ctx.sessions, username, password, role)
+        except UserError as exc:
+            return page(request, error=str(exc), status_code=422)
+        return RedirectResponse("/users", status_code=303)
+
+    @router.post("/users/{user_id}/delete")
+    def remove_user(
+        user_id: int, request: Request, csrf: Annotated[str, Form(max_length=128)]
+    ) -> RedirectResponse:
+        admin, data = page_user(ctx, request)
+        _require_admin(admin)
+        check_csrf(data, csrf)
+        if user_id == admin.id:
+            raise HTTPException(status.HTTP_409_CONFLICT, "an admin cannot remove themselves")
+        with ctx.sessions.begin() as session:
+            session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+            session.execute(delete(User).where(User.id == user_id))
+        return RedirectResponse("/users", status_code=303)
+
+    return router
