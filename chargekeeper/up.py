@@ -76,15 +76,27 @@ def prometheus_process(state_dir: Path, ports: Ports) -> ChildProcess:
     )
 
 
-def webhook_token(state_dir: Path) -> Path:
-    """The bearer token Alertmanager sends to the receiver: made once, readable by us only."""
-    path = state_dir / "secrets" / "webhook-token"
+def _secret_file(path: Path, make: str) -> Path:
+    """Write ``make`` to ``path`` once (mode 0600); an existing file is kept as it is."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as token:
-            token.write(secrets.token_urlsafe(32))
+        with os.fdopen(descriptor, "w") as secret:
+            secret.write(make)
     return path
+
+
+def webhook_token(state_dir: Path) -> Path:
+    """The bearer token Alertmanager sends to the receiver: made once, readable by us only."""
+    return _secret_file(state_dir / "secrets" / "webhook-token", secrets.token_urlsafe(32))
+
+
+def demo_console_admin(state_dir: Path) -> str:
+    """The demo's console login (``admin:<random>``), read by the console while it has no user."""
+    path = _secret_file(
+        state_dir / "receiver" / "console-admin", f"admin:{secrets.token_urlsafe(12)}"
+    )
+    return path.read_text().strip()
 
 
 def receiver_process(
@@ -150,6 +162,7 @@ async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports)
         prometheus=_address(ports.prometheus),
     )
     token = webhook_token(state_dir)
+    console_login = demo_console_admin(state_dir) if demo else None
     sides: list[Side] = [PrometheusSide(setup)]
     if sources.routing is not None:
         sides.append(AlertmanagerSide(WebhookTarget(f"http://{_address(ports.receiver)}", token)))
@@ -181,7 +194,7 @@ async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports)
             fleets = demo_fleets(sources.fleet, f"ws://{_address(ports.ocpp)}", seed=1)
             for simulated in fleets:
                 await simulated.start()
-        _print_urls(ports, demo, len(sources.fleet.chargers), state_dir)
+        _print_urls(ports, console_login, len(sources.fleet.chargers), state_dir)
         await exporter
     finally:
         for simulated in fleets:
@@ -191,11 +204,12 @@ async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports)
             await child.stop()
 
 
-def _print_urls(ports: Ports, demo: bool, chargers: int, state_dir: Path) -> None:
+def _print_urls(ports: Ports, console_login: str | None, chargers: int, state_dir: Path) -> None:
     receiver = f"http://{_address(ports.receiver)}"
     lines = [
         "",
         "Chargekeeper is running:",
+        f"  console                {receiver}/",
         f"  chargers connect to    ws://{_address(ports.ocpp)}/<charge_point_id>",
         f"  collector metrics      http://{_address(ports.metrics)}/metrics",
         f"  Prometheus alerts      http://{_address(ports.prometheus)}/alerts",
@@ -204,8 +218,10 @@ def _print_urls(ports: Ports, demo: bool, chargers: int, state_dir: Path) -> Non
         f"  HTTP API (OpenAPI)     {receiver}/docs",
         f"  logs                   {state_dir / 'logs'}",
     ]
-    if demo:
+    if console_login is not None:
+        user, _, password = console_login.partition(":")
         lines += [
+            f"  console login          {user} / {password}",
             "",
             f"The demo fleet of {chargers} simulated chargers is connecting. In the next minutes",
             "a few of them will fault with manufacturer codes, stall their SoC, deliver no power",

@@ -82,12 +82,20 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             timeout=5,
         )
         assert accepted.status_code == 200, accepted.text
+        # The console is served beside the API, with the demo admin `up` made for it.
+        user, _, password = (
+            (tmp_path / "state" / "receiver" / "console-admin").read_text().partition(":")
+        )
+        login_page = httpx.get(f"{receiver}/login", timeout=5)
+        assert login_page.status_code == 200
+        assert 'name="password"' in login_page.text
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, output
     assert f"ws://127.0.0.1:{ports['ocpp']}/<charge_point_id>" in output
     assert "Press Ctrl-C to stop." in output
+    assert f"console login          {user} / {password}" in output
     # Every child is gone: nothing answers on Prometheus's or Alertmanager's port any more.
     for name in ("prometheus", "alertmanager", "receiver"):
         try:
