@@ -219,29 +219,25 @@ def render(sources: ConfigSources, out_dir: Path, sides: Sequence[Side]) -> list
     return [out_dir / relative for relative in written]
 
 
-def reload_prometheus(address: str, timeout: float = 10.0) -> None:
-    """Ask Prometheus (started with --web.enable-lifecycle) to re-read its configuration."""
+def _reload(server: str, address: str, timeout: float, hint: str = "") -> None:
+    """POST ``/-/reload`` so ``server`` re-reads its configuration; RenderError if it can't."""
     url = f"http://{address}/-/reload"
     try:
         response = httpx.post(url, timeout=timeout)
     except httpx.HTTPError as exc:
-        raise RenderError(f"cannot reach Prometheus at {url}: {exc}") from None
+        raise RenderError(f"cannot reach {server} at {url}: {exc}") from None
     if not response.is_success:
         raise RenderError(
-            f"Prometheus refused the reload ({url}: HTTP {response.status_code}): "
-            f"{response.text.strip()} (is it started with --web.enable-lifecycle?)"
+            f"{server} refused the reload ({url}: HTTP {response.status_code}): "
+            f"{response.text.strip()}{hint}"
         )
+
+
+def reload_prometheus(address: str, timeout: float = 10.0) -> None:
+    """Ask Prometheus (started with --web.enable-lifecycle) to re-read its configuration."""
+    _reload("Prometheus", address, timeout, " (is it started with --web.enable-lifecycle?)")
 
 
 def reload_alertmanager(address: str, timeout: float = 10.0) -> None:
     """Ask Alertmanager to re-read its configuration (its /-/reload is always enabled)."""
-    url = f"http://{address}/-/reload"
-    try:
-        response = httpx.post(url, timeout=timeout)
-    except httpx.HTTPError as exc:
-        raise RenderError(f"cannot reach Alertmanager at {url}: {exc}") from None
-    if not response.is_success:
-        raise RenderError(
-            f"Alertmanager refused the reload ({url}: HTTP {response.status_code}): "
-            f"{response.text.strip()}"
-        )
+    _reload("Alertmanager", address, timeout)
