@@ -96,3 +96,26 @@ def ids(fleet: SimulatedFleet) -> list[str]:
 def state_of(charger: SimulatedCharger) -> ChargerState:
     """The charger's state, read through a call so mypy does not narrow it across awaits."""
     return charger.state
+
+
+async def ready_fleet(
+    central: CentralSystem,
+    count: int,
+    protocol: str = "1.6",
+    scenario: str = "idle",
+    seed: int = 5,
+    time_scale: float = 1200,  # simulated seconds per second: a 60 s meter interval every 50 ms
+) -> SimulatedFleet:
+    """A started fleet whose chargers are all connected and booted."""
+    fleet = SimulatedFleet(
+        central.url,
+        count,
+        protocol=protocol,
+        scenario=scenario,
+        seed=seed,
+        time_scale=time_scale,
+        call_timeout=5,
+    )
+    await fleet.start()
+    await fleet.wait_ready(within=10)
+    return fleet

@@ -6,7 +6,6 @@ tests check both the decision (Accepted, Rejected, NotImplemented...) and the fr
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -25,13 +24,6 @@ from simulator.fleet import SimulatedFleet
 from tests.simulator.central import CentralSystem
 from tests.simulator.helpers import calls, eventually
 from tests.simulator.schemas import charger_frames_invalid, errors_from_central
-
-
-@pytest.fixture
-async def central() -> AsyncIterator[CentralSystem]:
-    system = CentralSystem()
-    async with system.running():
-        yield system
 
 
 async def idle_charger(central: CentralSystem, protocol: str) -> SimulatedFleet:

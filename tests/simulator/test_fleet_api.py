@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,41 +14,13 @@ from tests.simulator.helpers import (
     eventually,
     eventually_each,
     ids,
+    ready_fleet,
     samples,
     state_of,
     statuses,
     without_timestamps,
 )
 from tests.simulator.schemas import charger_frames_invalid, errors_from_central
-
-
-@pytest.fixture
-async def central() -> AsyncIterator[CentralSystem]:
-    system = CentralSystem()
-    async with system.running():
-        yield system
-
-
-async def ready_fleet(
-    central: CentralSystem,
-    count: int,
-    protocol: str = "1.6",
-    scenario: str = "idle",
-    seed: int = 5,
-    time_scale: float = 1200,
-) -> SimulatedFleet:
-    fleet = SimulatedFleet(
-        central.url,
-        count,
-        protocol=protocol,
-        scenario=scenario,
-        seed=seed,
-        time_scale=time_scale,
-        call_timeout=5,
-    )
-    await fleet.start()
-    await fleet.wait_ready(within=10)
-    return fleet
 
 
 @pytest.mark.parametrize("protocol", ["1.6", "2.0.1"])

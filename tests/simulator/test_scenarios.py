@@ -7,7 +7,6 @@ package's schemas and that the library never answered with a CALLERROR.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -20,21 +19,12 @@ from tests.simulator.helpers import (
     eventually,
     eventually_each,
     ids,
+    ready_fleet,
     samples,
     state_of,
     statuses,
 )
 from tests.simulator.schemas import charger_frames_invalid, errors_from_central
-
-# 1,200 simulated seconds per second: a 60 s meter interval every 50 ms.
-FAST = 1200.0
-
-
-@pytest.fixture
-async def central() -> AsyncIterator[CentralSystem]:
-    system = CentralSystem()
-    async with system.running():
-        yield system
 
 
 def assert_frames_valid(central: CentralSystem, fleet: SimulatedFleet) -> None:
@@ -45,26 +35,7 @@ def assert_frames_valid(central: CentralSystem, fleet: SimulatedFleet) -> None:
         assert errors_from_central(frames) == []
 
 
-async def started(
-    central: CentralSystem,
-    count: int,
-    protocol: str,
-    scenario: str,
-    seed: int = 7,
-    time_scale: float = FAST,
-) -> SimulatedFleet:
-    fleet = SimulatedFleet(
-        central.url,
-        count,
-        protocol=protocol,
-        scenario=scenario,
-        seed=seed,
-        time_scale=time_scale,
-        call_timeout=5.0,
-    )
-    await fleet.start()
-    await fleet.wait_ready(within=10)
-    return fleet
+SEED = 7
 
 
 def meter_frames(central: CentralSystem, charge_point_id: str) -> int:
@@ -75,7 +46,7 @@ def meter_frames(central: CentralSystem, charge_point_id: str) -> int:
 async def test_normal_sessions_have_realistic_meter_values(
     central: CentralSystem, protocol: str
 ) -> None:
-    fleet = await started(central, 6, protocol, "normal")
+    fleet = await ready_fleet(central, 6, protocol, "normal", SEED)
     try:
         for charger in fleet.chargers:
             charger.plug_in(1)  # a vehicle now rather than after a random wait
@@ -103,7 +74,7 @@ async def test_normal_sessions_have_realistic_meter_values(
 
 
 async def test_ac_no_soc_never_sends_soc_and_draws_constant_power(central: CentralSystem) -> None:
-    fleet = await started(central, 4, "1.6", "ac-no-soc")
+    fleet = await ready_fleet(central, 4, "1.6", "ac-no-soc", SEED)
     try:
         for charger in fleet.chargers:
             charger.plug_in(1)
@@ -130,7 +101,9 @@ async def test_ac_no_soc_never_sends_soc_and_draws_constant_power(central: Centr
 async def test_vendor_fault_reports_each_vendors_own_code(
     central: CentralSystem, protocol: str
 ) -> None:
-    fleet = await started(central, len(FAULT_SHOWCASE), protocol, "vendor-fault", time_scale=3000)
+    fleet = await ready_fleet(
+        central, len(FAULT_SHOWCASE), protocol, "vendor-fault", SEED, time_scale=3000
+    )
     try:
         await eventually_each(
             fleet.chargers, lambda c: c.connector(1).fault is not None, what="faults"
@@ -174,7 +147,7 @@ async def test_vendor_fault_reports_each_vendors_own_code(
 
 @pytest.mark.parametrize("protocol", ["1.6", "2.0.1"])
 async def test_soc_stall_freezes_soc_while_charging(central: CentralSystem, protocol: str) -> None:
-    fleet = await started(central, 1, protocol, "soc-stall")
+    fleet = await ready_fleet(central, 1, protocol, "soc-stall", SEED)
     (charger,) = fleet.chargers
     cp = charger.charge_point_id
     try:
@@ -198,7 +171,7 @@ async def test_soc_stall_freezes_soc_while_charging(central: CentralSystem, prot
 async def test_power_zero_while_status_stays_charging(
     central: CentralSystem, protocol: str
 ) -> None:
-    fleet = await started(central, 1, protocol, "power-zero-while-charging")
+    fleet = await ready_fleet(central, 1, protocol, "power-zero-while-charging", SEED)
     (charger,) = fleet.chargers
     cp = charger.charge_point_id
     try:
@@ -216,7 +189,7 @@ async def test_power_zero_while_status_stays_charging(
 
 
 async def test_clean_disconnect_closes_with_1000_and_comes_back(central: CentralSystem) -> None:
-    fleet = await started(central, 2, "1.6", "clean-disconnect", time_scale=3000)
+    fleet = await ready_fleet(central, 2, "1.6", "clean-disconnect", SEED, time_scale=3000)
     try:
         await eventually_each(
             ids(fleet),
@@ -237,7 +210,7 @@ async def test_clean_disconnect_closes_with_1000_and_comes_back(central: Central
 async def test_silent_link_loss_stops_answering_pings() -> None:
     central = CentralSystem(ping_interval=0.05, ping_timeout=0.1)
     async with central.running():
-        fleet = await started(central, 1, "2.0.1", "silent-link-loss", time_scale=450)
+        fleet = await ready_fleet(central, 1, "2.0.1", "silent-link-loss", SEED, time_scale=450)
         (charger,) = fleet.chargers
         cp = charger.charge_point_id
         try:
@@ -257,7 +230,7 @@ async def test_silent_link_loss_stops_answering_pings() -> None:
 
 
 async def test_boot_loop_flaps_with_watchdog_boots(central: CentralSystem) -> None:
-    fleet = await started(central, 1, "2.0.1", "boot-loop", time_scale=600)
+    fleet = await ready_fleet(central, 1, "2.0.1", "boot-loop", SEED, time_scale=600)
     cp = fleet.chargers[0].charge_point_id
     try:
         await eventually(lambda: len(central.peers[cp]) >= 4, what="four connections")
@@ -271,7 +244,7 @@ async def test_boot_loop_flaps_with_watchdog_boots(central: CentralSystem) -> No
 
 
 async def test_reconnect_storm_drops_the_fleet_at_once(central: CentralSystem) -> None:
-    fleet = await started(central, 8, "1.6", "reconnect-storm", time_scale=600)
+    fleet = await ready_fleet(central, 8, "1.6", "reconnect-storm", SEED, time_scale=600)
     try:
         await eventually_each(
             ids(fleet),
