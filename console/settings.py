@@ -7,7 +7,13 @@ session_hours: 12                         # a login lasts this long
 secure_cookies: true                      # send the session cookie over HTTPS only
 refresh_seconds: 5                        # how often the alert list refreshes itself
 silence_days: 7                           # the longest an ack silences an alert still firing
+prometheus_url: http://127.0.0.1:9090     # rules preview queries; reloaded after a policy edit
+render_dir: /var/lib/chargekeeper         # where `config render` writes prometheus/, alertmanager/
 ```
+
+``render_dir`` and the two URLs are what the Rules and Routing editors need to make an edit
+live; without them the editors show the configuration read-only. ``chargekeeper up`` passes
+its own values on the receiver's command line.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ class ConsoleConfig(Strict):
     # An ack silences "until the alert resolves": the console expires the silence on
     # resolution; this bounds it in case the resolution never arrives.
     silence_days: float = Field(default=7.0, gt=0)
+    # The Rules and Routing editors: where to query, where the rendered files live.
+    prometheus_url: str | None = None
+    render_dir: Path | None = None
 
 
 def load_console_config(config_dir: Path) -> ConsoleConfig:

@@ -1,6 +1,6 @@
 """The SQL store shared by the receiver and the console (SQLAlchemy 2; SQLite by default)."""
 
-from console.store.accounts import AlertSilence, ApiToken, ChargerNote, User
+from console.store.accounts import AlertSilence, ApiToken, ChargerNote, ConfigChange, User
 from console.store.models import (
     Acknowledgement,
     Alert,
@@ -20,6 +20,7 @@ __all__ = [
     "ApiToken",
     "Base",
     "ChargerNote",
+    "ConfigChange",
     "Delivery",
     "DeliveryAlert",
     "DeliveryState",

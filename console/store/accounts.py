@@ -61,3 +61,23 @@ class ChargerNote(Base):
     by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     text: Mapped[str] = mapped_column(Text)
+
+
+class ConfigChange(Base):
+    """The audit log of configuration edits made in the console (rules and routing).
+
+    Both versions of the file are kept whole, so any change can be read, compared or put back;
+    a change that failed its checks is recorded too, with why, and changed nothing.
+    """
+
+    __tablename__ = "console_config_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    by: Mapped[str] = mapped_column(String(64))  # console username
+    kind: Mapped[str] = mapped_column(String(16))  # policy | routing
+    summary: Mapped[str] = mapped_column(Text)  # one line per changed setting, human readable
+    before: Mapped[str] = mapped_column(Text)  # the file as it was
+    after: Mapped[str] = mapped_column(Text)  # the file as written (or as proposed, if rejected)
+    outcome: Mapped[str] = mapped_column(String(16))  # applied | rejected
+    detail: Mapped[str] = mapped_column(Text, default="")  # the checker's or reload's answer
