@@ -48,7 +48,10 @@ def up(
         Path | None,
         typer.Option(
             "--config",
-            help="Config directory (fleet.yaml, policy.yaml); --demo uses examples/demo/.",
+            help=(
+                "Config directory (fleet.yaml, policy.yaml, routing.yaml); --demo uses a copy "
+                "of examples/demo/ made in the state directory."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -67,13 +70,13 @@ def up(
     from chargekeeper.config.loader import ConfigError
     from chargekeeper.config.render import RenderError
     from chargekeeper.processes import StackError
-    from chargekeeper.up import DEMO_CONFIG, Ports, run_stack
+    from chargekeeper.up import Ports, demo_config, run_stack
     from exporter.cli import StartupError
 
     if config is None:
         if not demo:
             raise typer.BadParameter("give --config DIR, or --demo for the example fleet")
-        config = DEMO_CONFIG
+        config = demo_config(state_dir.resolve())
     ports = Ports(ocpp_port, metrics_port, prometheus_port, alertmanager_port, receiver_port)
     try:
         asyncio.run(run_stack(config, state_dir.resolve(), demo, ports))

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import secrets
+import shutil
 import signal
 import sys
 from dataclasses import dataclass
@@ -74,6 +75,16 @@ def prometheus_process(state_dir: Path, ports: Ports) -> ChildProcess:
         health_url=f"http://{_address(ports.prometheus)}/-/ready",
         log_path=state_dir / "logs" / "prometheus.log",
     )
+
+
+def demo_config(state_dir: Path) -> Path:
+    """The demo's config directory: a copy of ``examples/demo`` made in the state directory on
+    first run, so the console's Rules and Routing editors change the copy, never the shipped
+    example (which may sit read-only in site-packages)."""
+    copy = state_dir / "config"
+    if not copy.exists():
+        shutil.copytree(DEMO_CONFIG, copy)
+    return copy
 
 
 def _secret_file(path: Path, make: str) -> Path:

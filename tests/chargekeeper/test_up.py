@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.paths import REPO
 from tests.support.procs import free_port, require_binary
 
 
@@ -64,6 +65,11 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             return any(t["scrapeUrl"] == metrics_url and t["health"] == "up" for t in targets)
 
         _wait("Prometheus scraping the collector", exporter_scraped, 30, proc)
+        # The demo runs from its own copy of examples/demo, which the console's editors change.
+        copied = tmp_path / "state" / "config"
+        shipped = REPO / "examples" / "demo"
+        assert sorted(p.name for p in copied.iterdir()) == sorted(p.name for p in shipped.iterdir())
+        assert (copied / "policy.yaml").read_text() == (shipped / "policy.yaml").read_text()
         # Alertmanager runs the config generated from examples/demo/routing.yaml, posting to
         # the receiver with the bearer token `up` made.
         status = httpx.get(f"http://127.0.0.1:{ports['alertmanager']}/api/v2/status", timeout=5)
