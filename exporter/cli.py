@@ -241,7 +241,11 @@ async def _listen(
 
 
 async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGINT/SIGTERM (or until ``stop`` is set), then shut down cleanly."""
+    """Run until ``stop`` is set, then shut down cleanly.
+
+    Without ``stop`` the collector owns the process and stops on SIGINT/SIGTERM; a caller that
+    passes ``stop`` (``chargekeeper up``, tests) keeps its own signal handling.
+    """
     fleet = load_fleet_for(settings)
     profile = settings.security_profile
     try:
@@ -279,9 +283,10 @@ async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = 
         settings.metrics_listen.port,
         fleet_exposition(state, registry),
     )
-    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    signals = (signal.SIGINT, signal.SIGTERM) if stop is None else ()
+    stop = stop or asyncio.Event()
+    for signum in signals:
         loop.add_signal_handler(signum, stop.set)
     try:
         await _listen("--ocpp-listen", settings.ocpp_listen, ocpp.start)
@@ -300,7 +305,7 @@ async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = 
         await stop.wait()
         log.info("shutting down: closing charger connections")
     finally:
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in signals:
             loop.remove_signal_handler(signum)
         await ocpp.stop()
         await http.stop()
