@@ -10,14 +10,14 @@ console's list, with the page's filters, counts and acks, is ``GET /api/v1/conso
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from alertmanager.schemas import AlertOut, UtcDatetime
 from chargekeeper.config.fleet import Charger
 from console.acks import AckTimeError, UnknownAlertError
-from console.auth import Role, user_for_token
+from console.auth import Role
+from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.queries import AlertFilter, alert_page, first_acks
 from console.silences import SilenceError
@@ -30,7 +30,6 @@ _ACK_ERRORS: dict[int | str, dict[str, object]] = {
     422: {"description": "Invalid body, or 'until' not in the future"},
     502: {"description": "Alertmanager refused or is unreachable; nothing was recorded"},
 }
-_bearer = HTTPBearer(auto_error=False, description="A console API token (ck_...)")
 
 
 class AckOut(BaseModel):
@@ -87,25 +86,9 @@ def _alert_out(alert: Alert, ack: Acknowledgement | None) -> ConsoleAlertOut:
 
 
 def api_router(ctx: ConsoleContext) -> APIRouter:
-    router = APIRouter(
-        prefix="/api/v1",
-        tags=["console"],
-        responses={401: {"description": "Missing or unknown API token"}},
-    )
+    router = console_api_router()
 
-    def api_user(
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    ) -> User:
-        user = user_for_token(ctx.sessions, credentials.credentials) if credentials else None
-        if user is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "missing or unknown API token: send 'Authorization: Bearer ck_...'",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return user
-
-    ApiUser = Annotated[User, Depends(api_user)]
+    ApiUser = Annotated[User, Depends(token_user(ctx.sessions))]
 
     @router.get("/console/alerts", response_model=AlertListOut)
     def list_alerts(

@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.links import Links
+from alertmanager.recipients import LiveRouting
 from chargekeeper.config.fleet import Fleet
-from chargekeeper.config.routing import RoutingPolicy
 from console.acks import AckService
 from console.api import api_router
 from console.auth import LoginLimiter, SessionSigner, bootstrap_admin, load_or_create_secret
@@ -33,7 +33,9 @@ from console.web.alerts import alerts_router
 from console.web.chargers import chargers_router
 from console.web.login import login_router
 from console.web.notifications import notifications_router
+from console.web.routing_edit import routing_editor_router
 from console.web.routing_preview import routing_preview_router
+from console.web.rules import rules_router
 from console.web.tokens import tokens_router
 from console.web.unknown_codes import unknown_codes_router
 from console.web.users import users_router
@@ -61,7 +63,7 @@ def build_console(
     sessions: sessionmaker[Session],
     fleet: Fleet,
     links: Links,
-    routing: RoutingPolicy | None = None,
+    routing: LiveRouting | None = None,
     config: ConsoleConfig | None = None,
 ) -> Console:
     """The console over an existing store; creates the first admin if one is configured."""
@@ -91,9 +93,11 @@ def build_console(
             chargers_router(context),
             notifications_router(context),
             routing_preview_router(context, routing),
+            routing_editor_router(context, config_dir, routing),
             unknown_codes_router(context, state_dir),
             tokens_router(context),
             users_router(context),
+            rules_router(context, config_dir),
             api_router(context),
         ],
     )

@@ -1,0 +1,123 @@
+"""The Rules editor's JSON API (tag ``console``): read the effective policy, replace it (admin
+token; the page's validation and apply path), and read the audit log."""
+
+# No ``from __future__ import annotations``: FastAPI resolves the dependency's annotations.
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import BaseModel, Field
+
+from alertmanager.schemas import UtcDatetime
+from chargekeeper.config.loader import ConfigError
+from console.auth import Role
+from console.auth.bearer import console_api_router, token_user
+from console.context import ConsoleContext
+from console.rules.apply import PolicyEditor
+from console.rules.audit import policy_changes
+from console.rules.document import PolicyDocument
+from console.rules.overview import effective_json
+from console.store import User
+
+
+class RulesOut(BaseModel):
+    policy: dict[str, Any] = Field(description="The whole policy with every default filled in")
+    effective: dict[str, Any] = Field(
+        description="Thresholds in effect per (site, group) and site-offline settings per site"
+    )
+    editable: bool
+    read_only_reason: str | None
+
+
+class SaveOut(BaseModel):
+    outcome: str = Field(description="applied | rejected")
+    summary: list[str]
+    problems: list[str]
+    change_id: int
+
+
+class ChangeOut(BaseModel):
+    id: int
+    at: UtcDatetime
+    by: str
+    summary: str
+    outcome: str
+    detail: str
+    before: str
+    after: str
+
+
+def rules_api_router(ctx: ConsoleContext, editor: PolicyEditor) -> APIRouter:
+    router = console_api_router()
+
+    ApiUser = Annotated[User, Depends(token_user(ctx.sessions))]
+
+    @router.get(
+        "/rules",
+        response_model=RulesOut,
+        responses={409: {"description": "policy.yaml is invalid (the detail lists why)"}},
+    )
+    def get_rules(_user: ApiUser) -> RulesOut:
+        """The alert policy in force and the thresholds it gives each site and group."""
+        try:
+            policy = editor.current_policy()
+        except ConfigError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, exc.problems) from None
+        return RulesOut(
+            policy=policy.model_dump(mode="json"),
+            effective=effective_json(policy, ctx.fleet),
+            editable=editor.read_only_reason is None,
+            read_only_reason=editor.read_only_reason,
+        )
+
+    @router.put(
+        "/rules",
+        response_model=SaveOut,
+        responses={
+            403: {"description": "Only an admin token changes the rules"},
+            409: {"description": "The console cannot make a change live (no render_dir)"},
+            422: {"description": "The policy is invalid; nothing was changed"},
+            502: {"description": "promtool, writing or the Prometheus reload failed; rolled back"},
+        },
+    )
+    def put_rules(body: dict[str, Any], user: ApiUser) -> SaveOut:
+        """Replace policy.yaml with ``body`` (the policy file's structure as JSON), keeping the
+        comments of every unchanged part, then render, check and reload Prometheus."""
+        if user.role != Role.ADMIN:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin changes the alert rules")
+        if editor.read_only_reason is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, editor.read_only_reason)
+
+        def edit(document: PolicyDocument) -> None:
+            document.replace_with(body)
+
+        result = editor.save(user.username, edit)
+        out = SaveOut(
+            outcome=result.outcome,
+            summary=result.summary,
+            problems=result.problems,
+            change_id=result.change_id,
+        )
+        if not result.applied:
+            code = status.HTTP_422_UNPROCESSABLE_CONTENT if result.invalid else 502
+            raise HTTPException(code, out.model_dump())
+        return out
+
+    @router.get("/rules/changes", response_model=list[ChangeOut])
+    def list_changes(_user: ApiUser) -> list[ChangeOut]:
+        """Every attempt to change the policy (at most 200), newest first."""
+        return [
+            ChangeOut(
+                id=c.id,
+                at=c.at,
+                by=c.by,
+                summary=c.summary,
+                outcome=c.outcome,
+                detail=c.detail,
+                before=c.before,
+                after=c.after,
+            )
+            for c in policy_changes(ctx.sessions)
+        ]
+
+    return router
