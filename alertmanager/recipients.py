@@ -43,6 +43,30 @@ class Addressee:
         return other if self.address(other) else None
 
 
+class LiveRouting:
+    """The routing policy in force, shared by the receiver, escalation and the console.
+
+    The console's Routing editor calls :meth:`replace` once Alertmanager runs the new
+    configuration, so the next webhook, escalation run and preview use the new policy without
+    a restart. Readers take :attr:`current` once per question: swapping one reference is
+    atomic, so a reader sees the old policy or the new one, never a mix.
+    """
+
+    def __init__(self, routing: RoutingPolicy) -> None:
+        self._routing = routing
+
+    @property
+    def current(self) -> RoutingPolicy:
+        return self._routing
+
+    def replace(self, routing: RoutingPolicy) -> None:
+        self._routing = routing
+
+
+def _live(routing: RoutingPolicy | LiveRouting) -> LiveRouting:
+    return routing if isinstance(routing, LiveRouting) else LiveRouting(routing)
+
+
 # Alertmanager receiver name -> who it notifies. The CLI builds it from the routing policy.
 RecipientResolver = Callable[[str], Sequence[Addressee]]
 
@@ -61,16 +85,19 @@ class EscalationTier:
 EscalationPlan = Callable[[Mapping[str, str], datetime], Sequence[EscalationTier]]
 
 
-def routing_resolver(routing: RoutingPolicy) -> RecipientResolver:
-    """Resolve receiver names with the routing policy (``recipients_for``).
+def routing_resolver(routing: RoutingPolicy | LiveRouting) -> RecipientResolver:
+    """Resolve receiver names with the routing policy (``recipients_for``), the live one's
+    current version when given a :class:`LiveRouting`.
 
     A name the policy does not know (a stale ``alertmanager.yml``) notifies nobody and is
     logged: the alerts are stored all the same, so the console still shows them.
     """
 
+    live = _live(routing)
+
     def resolve(receiver: str) -> list[Addressee]:
         try:
-            recipients = recipients_for(receiver, routing)
+            recipients = recipients_for(receiver, live.current)
         except UnknownReceiverError as exc:
             log.error("cannot notify: %s (regenerate alertmanager.yml?)", exc)
             return []
@@ -79,11 +106,13 @@ def routing_resolver(routing: RoutingPolicy) -> RecipientResolver:
     return resolve
 
 
-def routing_escalation(routing: RoutingPolicy, fleet: Fleet) -> EscalationPlan:
-    """The escalation tiers of the coverages that route an alert (``escalation_for``)."""
+def routing_escalation(routing: RoutingPolicy | LiveRouting, fleet: Fleet) -> EscalationPlan:
+    """The escalation tiers of the coverages that route an alert (``escalation_for``), read
+    from the live policy at every call when given a :class:`LiveRouting`."""
+    live = _live(routing)
 
     def plan(labels: Mapping[str, str], at: datetime) -> list[EscalationTier]:
-        steps = escalation_for(routing, fleet, dict(labels), at)
+        steps = escalation_for(live.current, fleet, dict(labels), at)
         return [
             EscalationTier(
                 tier=step.tier,

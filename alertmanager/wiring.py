@@ -21,6 +21,7 @@ from alertmanager.pipeline import Pipeline, PipelineConfig
 from alertmanager.recipients import (
     Addressee,
     EscalationPlan,
+    LiveRouting,
     RecipientResolver,
     routing_escalation,
     routing_resolver,
@@ -90,7 +91,8 @@ def build_receiver(
     state_dir.mkdir(parents=True, exist_ok=True)
     fleet_path, routing_path = config_dir / "fleet.yaml", config_dir / "routing.yaml"
     fleet = load_fleet(fleet_path) if fleet_path.exists() else Fleet()
-    routing = load_routing(routing_path, fleet) if routing_path.exists() else None
+    # The console's Routing editor replaces the live policy; these resolvers read it per call.
+    routing = LiveRouting(load_routing(routing_path, fleet)) if routing_path.exists() else None
     resolve: RecipientResolver = routing_resolver(routing) if routing else _nobody
     plan = routing_escalation(routing, fleet) if routing else None
     token = read_secret(config.token_file, "receiver bearer token") if config.token_file else None

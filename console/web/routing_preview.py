@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from chargekeeper.config.routing import FAMILIES, SEVERITIES, RoutingPolicy, who_is_told
+from alertmanager.recipients import LiveRouting
+from chargekeeper.config.routing import FAMILIES, SEVERITIES, who_is_told
 from console.context import ConsoleContext
 from console.web.guard import page_user
 from console.web.render import render
@@ -27,7 +28,8 @@ def parse_local_time(value: str, zone: ZoneInfo) -> datetime | None:
     return naive.replace(tzinfo=zone) if naive.tzinfo is None else naive
 
 
-def routing_preview_router(ctx: ConsoleContext, routing: RoutingPolicy | None) -> APIRouter:
+def routing_preview_router(ctx: ConsoleContext, live: LiveRouting | None) -> APIRouter:
+    """The preview reads the live policy, so it answers with the routing just applied."""
     router = APIRouter(include_in_schema=False)
 
     @router.get("/routing/preview")
@@ -40,6 +42,7 @@ def routing_preview_router(ctx: ConsoleContext, routing: RoutingPolicy | None) -
         severity = params.get("severity", "critical")
         zone = ctx.site_zone(site)
         at = parse_local_time(params.get("at", ""), zone) or datetime.now(UTC).astimezone(zone)
+        routing = live.current if live is not None else None
         recipients = None
         if (
             routing is not None

@@ -1,0 +1,119 @@
+"""``/api/v1/routing``: read the routing policy, and (admins) replace it the way the page does."""
+
+# No ``from __future__ import annotations``: FastAPI resolves the dependency annotations at
+# run time, and ``ApiUser`` is local to the router function.
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from alertmanager.recipients import LiveRouting
+from console.auth import Role
+from console.auth.bearer import console_api_router, token_user
+from console.context import ConsoleContext
+from console.i18n import translate
+from console.routing import RoutingEditor
+from console.routing.apply import text_sha256
+from console.store import User
+
+
+class RoutingOut(BaseModel):
+    yaml: str = Field(description="routing.yaml as it is on disk, comments included")
+    sha256: str = Field(description="Its version: send it back as base_sha256 with PUT")
+    policy: dict[str, Any] | None = Field(
+        description="The policy in force, as the receiver reads it (None without routing.yaml)"
+    )
+    editable: bool = Field(description="Whether PUT can apply a change here")
+    read_only_reason: str = Field(description="Why PUT cannot apply a change; empty if it can")
+
+
+class RoutingIn(BaseModel):
+    yaml: str = Field(max_length=1_000_000, description="The whole new routing.yaml")
+    base_sha256: str | None = Field(
+        default=None,
+        description="The sha256 from GET: refuse (409) if routing.yaml changed since",
+    )
+
+
+class ProblemOut(BaseModel):
+    line: int | None
+    field: str
+    message: str
+
+
+class RoutingChangeOut(BaseModel):
+    outcome: str = Field(description="applied, rejected, unchanged or conflict")
+    change_id: int | None = Field(description="The audit log entry (None when unchanged)")
+    summary: list[str]
+    problems: list[ProblemOut] = Field(description="What is wrong with the proposed policy")
+    detail: str = Field(description="What was done, or what failed and what was restored")
+
+
+_PUT_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Only an admin token may change the routing"},
+    409: {
+        "description": "Read-only here (render_dir or alertmanager_url unset), or "
+        "routing.yaml changed since base_sha256"
+    },
+    422: {"model": RoutingChangeOut, "description": "Invalid policy; nothing was changed"},
+    502: {
+        "model": RoutingChangeOut,
+        "description": "Rendering, amtool or Alertmanager failed; the previous files are back",
+    },
+}
+
+
+def routing_api_router(
+    ctx: ConsoleContext,
+    editor: RoutingEditor | None,
+    live: LiveRouting | None,
+    routing_file: Path,
+    read_only_reason: str,
+) -> APIRouter:
+    router = console_api_router()
+
+    ApiUser = Annotated[User, Depends(token_user(ctx.sessions))]
+
+    @router.get("/routing", response_model=RoutingOut)
+    def get_routing(_user: ApiUser) -> RoutingOut:
+        """routing.yaml and the policy in force."""
+        text = routing_file.read_text(encoding="utf-8") if routing_file.is_file() else ""
+        return RoutingOut(
+            yaml=text,
+            sha256=text_sha256(text),
+            policy=live.current.model_dump(mode="json") if live else None,
+            editable=editor is not None,
+            read_only_reason=translate("en", read_only_reason) if read_only_reason else "",
+        )
+
+    @router.put("/routing", response_model=RoutingChangeOut, responses=_PUT_ERRORS)
+    async def put_routing(body: RoutingIn, user: ApiUser) -> Any:
+        """Replace routing.yaml: validated, rendered, checked with amtool, Alertmanager
+        reloaded and confirmed, or nothing changed (the same path as the Routing page)."""
+        if user.role != Role.ADMIN:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin edits the routing")
+        if editor is None:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT,
+                f"the routing is read-only here: {translate('en', read_only_reason)}",
+            )
+        result = await run_in_threadpool(editor.apply, body.yaml, user.username, body.base_sha256)
+        out = RoutingChangeOut(
+            outcome=result.outcome,
+            change_id=result.change_id,
+            summary=result.summary,
+            problems=[
+                ProblemOut(line=p.line, field=p.field, message=p.message) for p in result.problems
+            ],
+            detail=result.detail,
+        )
+        if result.outcome in ("rejected", "conflict"):
+            code = 422 if result.problems else 409 if result.outcome == "conflict" else 502
+            return JSONResponse(out.model_dump(mode="json"), status_code=code)
+        return out
+
+    return router
