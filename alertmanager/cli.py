@@ -54,14 +54,50 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        alertmanager_url: Annotated[
+            str | None,
+            typer.Option(
+                help="Alertmanager the console silences and reloads (overrides console.yaml).",
+                show_default=False,
+            ),
+        ] = None,
+        prometheus_url: Annotated[
+            str | None,
+            typer.Option(
+                help="Prometheus the Rules editor queries and reloads (overrides console.yaml).",
+                show_default=False,
+            ),
+        ] = None,
+        render_dir: Annotated[
+            Path | None,
+            typer.Option(
+                help=(
+                    "Where `config render` wrote prometheus/ and alertmanager/: the console's "
+                    "editors re-render there (overrides console.yaml)."
+                ),
+                show_default=False,
+            ),
+        ] = None,
     ) -> None:
-        """Receive Alertmanager webhooks and notify technicians by email and SMS."""
+        """Receive Alertmanager webhooks, notify technicians by email and SMS, serve the console."""
         from alertmanager.wiring import build_receiver
+        from console.settings import ConsoleOverrides
 
         host, port = _host_port(listen)
+        overrides = ConsoleOverrides()
+        if alertmanager_url is not None:
+            overrides["alertmanager_url"] = alertmanager_url
+        if prometheus_url is not None:
+            overrides["prometheus_url"] = prometheus_url
+        if render_dir is not None:
+            overrides["render_dir"] = render_dir.resolve()
         try:
             built = build_receiver(
-                config, state_dir, local_providers=local_providers, token_file=token_file
+                config,
+                state_dir,
+                local_providers=local_providers,
+                token_file=token_file,
+                console_overrides=overrides,
             )
         except ConfigError as exc:
             for problem in exc.problems:

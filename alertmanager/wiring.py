@@ -41,6 +41,7 @@ from alertmanager.smshooks import SmsHooks
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.routing import load_routing
 from console.app import build_console
+from console.settings import ConsoleOverrides, load_console_config
 from console.store import create_schema, make_engine, make_sessionmaker, sqlite_url
 from translator import SqliteUnknownCodeStore, Translator, UnknownCodeRecorder, default_store_path
 
@@ -77,11 +78,13 @@ def build_receiver(
     *,
     local_providers: bool = False,
     token_file: Path | None = None,
+    console_overrides: ConsoleOverrides | None = None,
 ) -> Receiver:
     """Everything ``chargekeeper receiver`` serves, built from ``config_dir``.
 
     ``local_providers`` (or ``local_providers: true`` in receiver.yaml) starts the local SMTP
-    server and SMS endpoint, keeping what they receive in ``state_dir``.
+    server and SMS endpoint, keeping what they receive in ``state_dir``. ``console_overrides``
+    replaces console.yaml's settings of the same name (the command line's, from ``up``).
     """
     config = load_receiver_config(config_dir)
     if local_providers:
@@ -127,8 +130,15 @@ def build_receiver(
     )
     # The console (issue 6) is served by the same app over the same store: its pages, its
     # JSON API and the sweeper that expires the silences of resolved alerts.
+    console_config = load_console_config(config_dir, console_overrides)
     console = build_console(
-        config_dir, state_dir, service.pipeline.sessions, fleet, config.links_(), routing
+        config_dir,
+        state_dir,
+        service.pipeline.sessions,
+        fleet,
+        config.links_(),
+        routing,
+        console_config,
     )
     routers = [hooks.router(), *console.routers]
     return Receiver(create_app(service, token, routers), service, local_servers)

@@ -120,6 +120,10 @@ def receiver_process(
         f"--config={config_dir}",
         f"--state-dir={state_dir / 'receiver'}",
         f"--token-file={token}",
+        # The console's acks silence, and its editors reload, the stack started here.
+        f"--alertmanager-url=http://{_address(ports.alertmanager)}",
+        f"--prometheus-url=http://{_address(ports.prometheus)}",
+        f"--render-dir={state_dir}",
     ]
     if demo:
         argv.append("--local-providers")

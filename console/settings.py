@@ -19,7 +19,7 @@ its own values on the receiver's command line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypedDict
 
 from pydantic import Field
 
@@ -43,7 +43,20 @@ class ConsoleConfig(Strict):
     render_dir: Path | None = None
 
 
-def load_console_config(config_dir: Path) -> ConsoleConfig:
-    """``console.yaml`` if present, defaults otherwise."""
+class ConsoleOverrides(TypedDict, total=False):
+    """Settings given on ``chargekeeper receiver``'s command line, which win over the file."""
+
+    alertmanager_url: str
+    prometheus_url: str
+    render_dir: Path
+
+
+def load_console_config(
+    config_dir: Path, overrides: ConsoleOverrides | None = None
+) -> ConsoleConfig:
+    """``console.yaml`` if present (defaults otherwise), with ``overrides`` applied."""
     path = config_dir / CONSOLE_FILE
-    return load_model(path, ConsoleConfig) if path.exists() else ConsoleConfig()
+    config = load_model(path, ConsoleConfig) if path.exists() else ConsoleConfig()
+    if overrides:
+        config = ConsoleConfig.model_validate({**config.model_dump(), **overrides})
+    return config

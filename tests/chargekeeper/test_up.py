@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.console.support import log_in
 from tests.support.paths import REPO
 from tests.support.procs import free_port, require_binary
 
@@ -92,9 +93,14 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
         user, _, password = (
             (tmp_path / "state" / "receiver" / "console-admin").read_text().partition(":")
         )
-        login_page = httpx.get(f"{receiver}/login", timeout=5)
-        assert login_page.status_code == 200
-        assert 'name="password"' in login_page.text
+        with httpx.Client(base_url=receiver, timeout=10) as console:
+            log_in(console, (user, password))
+            # `up` handed the console its Prometheus, Alertmanager and render directory, so
+            # both editors can apply changes to this stack.
+            rules = console.get("/rules").text
+            assert 'action="/rules/section"' in rules and "Read-only" not in rules
+            routing = console.get("/routing").text
+            assert "Save and apply" in routing and "Read-only" not in routing
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
