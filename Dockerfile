@@ -1,6 +1,13 @@
 # The Chargekeeper application image: one image, one `chargekeeper` command; docker-compose.yml
 # picks the component with the subcommand (exporter, receiver, config render, simulate).
+# promtool and amtool check what `config render` and the console's editors generate; they are
+# taken from the same Prometheus and Alertmanager releases that docker-compose.yml runs.
+FROM prom/prometheus:v2.55.1 AS prometheus
+FROM prom/alertmanager:v0.27.0 AS alertmanager
+
 FROM python:3.11-slim
+COPY --from=prometheus /bin/promtool /usr/local/bin/promtool
+COPY --from=alertmanager /bin/amtool /usr/local/bin/amtool
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -121,7 +121,9 @@ def test_every_referenced_file_exists_in_the_repository(compose: Compose) -> Non
         for mount in service.mounts:
             if mount.is_bind:
                 assert (REPO / mount.source).exists(), f"{service.name}: {mount.source}"
-                assert mount.read_only, f"{service.name}: mount {mount.source} read-only"
+                # Only the console (in the receiver) writes the config directory: its editors.
+                writes = service.name == "receiver" and mount.target == CONFIG_MOUNT
+                assert mount.read_only != writes, f"{service.name}: mount {mount.source}"
         build = service.spec.get("build")
         if build is not None:
             assert (REPO / build["context"] / build["dockerfile"]).is_file()
@@ -198,7 +200,8 @@ def test_services_wait_for_what_they_need(compose: Compose) -> None:
     assert waits_for("prometheus") == rendered
     assert waits_for("alertmanager-1") == rendered
     assert waits_for("alertmanager-2") == rendered
-    assert waits_for("receiver") == {"postgres": "service_healthy"}
+    # The console re-renders into the generated volume: after the first render, not during it.
+    assert waits_for("receiver") == {"postgres": "service_healthy", **rendered}
     assert waits_for("collector") == {"influxdb": "service_healthy"}
     assert waits_for("simulator") == {"collector": "service_healthy"}
 
@@ -435,7 +438,28 @@ def test_config_render_writes_into_the_volume_the_others_mount(compose: Compose)
     readers = [
         s.name for s in compose.services.values() if GENERATED in {m.source for m in s.mounts}
     ]
-    assert sorted(readers) == ["alertmanager-1", "alertmanager-2", "config-render", "prometheus"]
+    assert sorted(readers) == [
+        "alertmanager-1",
+        "alertmanager-2",
+        "config-render",
+        "prometheus",
+        "receiver",
+    ]
+
+
+def test_the_console_editors_reach_what_they_render_and_reload(compose: Compose) -> None:
+    """The receiver re-renders into the volume Prometheus and Alertmanager read, at the
+    addresses those services listen on."""
+    receiver = compose.service("receiver")
+    generated = receiver.mount_of(GENERATED)
+    assert not generated.read_only
+    assert receiver.option("render-dir") == generated.target
+    prometheus = compose.service("prometheus").option("web.listen-address").rpartition(":")[2]
+    assert receiver.option("prometheus-url") == f"http://prometheus:{prometheus}"
+    alertmanager = compose.service("alertmanager-1").option("web.listen-address")
+    assert receiver.option("alertmanager-url") == (
+        f"http://alertmanager-1:{alertmanager.rpartition(':')[2]}"
+    )
 
 
 def test_the_raw_file_uses_only_defaulted_variables() -> None:

@@ -42,8 +42,22 @@ def arguments(instruction: str) -> list[str]:
 
 
 def test_the_image_is_built_on_python_3_11_slim() -> None:
-    assert instructions()[0] == ("FROM", "python:3.11-slim")
-    assert arguments("FROM") == ["python:3.11-slim"], "one stage, one base"
+    # The last stage is the image; the earlier ones only lend it promtool and amtool.
+    assert arguments("FROM")[-1] == "python:3.11-slim"
+
+
+def test_promtool_and_amtool_come_from_the_releases_compose_runs() -> None:
+    """The image checks what it renders with the tools of the servers that will read it."""
+    stages = {
+        args.split()[2]: args.split()[0] for args in arguments("FROM") if " AS " in args.upper()
+    }
+    compose = load()
+    copies = {args.split()[-1]: args.split()[0] for args in arguments("COPY") if "--from=" in args}
+    for tool, repository in (("promtool", "prom/prometheus"), ("amtool", "prom/alertmanager")):
+        stage = copies[f"/usr/local/bin/{tool}"].removeprefix("--from=")
+        image = stages[stage]
+        assert image.partition(":")[0] == repository, tool
+        assert {service.image for service in compose.with_image(repository)} == {image}, tool
 
 
 def test_it_installs_the_project_with_its_postgres_extra() -> None:
