@@ -1,4 +1,5 @@
-"""Engine and session setup: SQLite by default (WAL, so the webhook's writes never wait long)."""
+"""Engine and session setup: SQLite by default (WAL, so the webhook's writes never wait long),
+PostgreSQL supported; the schema is Alembic's (``console.store.migrations``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.store.models import Base
+from console.store import migrations
 
 
 def sqlite_url(path: Path) -> str:
@@ -27,17 +28,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgresql_utc(dbapi_connection: Any, _record: Any) -> None:
+    # Timestamps come back in the session's time zone: UTC, like everything the store holds
+    # and like SQLite's. Committed, because a SET in a transaction rolled back is undone.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite connections get the pragmas above."""
+    """An engine for ``url``; SQLite and PostgreSQL connections get the settings above."""
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine, "connect", _postgresql_utc)
     return engine
 
 
 def create_schema(engine: Engine) -> None:
-    """Create missing tables (until the console's Alembic migrations take this over)."""
-    Base.metadata.create_all(engine)
+    """Bring the database to the newest schema: Alembic's upgrade to head, under a lock.
+
+    Safe to call at every start and from processes starting together; a database made by
+    the releases before migrations is adopted (see ``console.store.migrations``).
+    """
+    migrations.upgrade(engine)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -1,17 +1,21 @@
-"""The store's schema: the constraints the receiver's idempotency relies on, SQLite settings."""
+"""The store's schema: the constraints the receiver's idempotency relies on, SQLite settings.
+
+Every test but the SQLite settings one runs on SQLite and on a real PostgreSQL server.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from console.store import (
     Alert,
+    ConfigChange,
     Delivery,
     DeliveryState,
     NotifiedAlertState,
@@ -25,10 +29,9 @@ NOW = datetime(2026, 11, 24, 13, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(sqlite_url(tmp_path / "store.sqlite3"))
-    create_schema(engine)
-    return engine
+def engine(store_engine: Engine) -> Engine:
+    create_schema(store_engine)
+    return store_engine
 
 
 def delivery(key: str) -> Delivery:
@@ -44,7 +47,9 @@ def delivery(key: str) -> Delivery:
     )
 
 
-def test_tables_and_sqlite_settings(engine: Engine) -> None:
+def test_tables_and_sqlite_settings(tmp_path: Path) -> None:
+    engine = make_engine(sqlite_url(tmp_path / "store.sqlite3"))
+    create_schema(engine)
     assert set(inspect(engine).get_table_names()) >= {
         "alerts",
         "deliveries",
@@ -123,3 +128,35 @@ def test_delivery_defaults_and_payload_json_round_trip(engine: Engine) -> None:
         receipt = session.query(WebhookReceipt).one()
         assert receipt.payload["alerts"][0]["labels"]["site"] == "é"
         assert receipt.truncated_alerts == 0 and receipt.processed_at is None
+
+
+def test_datetimes_come_back_in_utc(engine: Engine) -> None:
+    # PostgreSQL hands timestamptz back in the session's zone (the test server's is Paris):
+    # the engine makes it UTC. SQLite hands them back naive, and the store's readers know it.
+    with Session(engine) as session:
+        session.add(delivery("k"))
+        session.commit()
+    with Session(engine) as session:
+        stored = session.scalars(select(Delivery.next_attempt_at)).one()
+    assert stored.utcoffset() in (None, timedelta(0))
+    assert stored.replace(tzinfo=UTC) == NOW
+
+
+def test_config_change_keeps_both_versions_whole(engine: Engine) -> None:
+    before, after = "min_error_seconds: 60\n", "min_error_seconds: 120\n# é\n" + "x" * 100_000
+    with Session(engine) as session:
+        session.add(
+            ConfigChange(
+                at=NOW,
+                by="admin",
+                kind="policy",
+                summary="min_error_seconds 60 -> 120",
+                before=before,
+                after=after,
+                outcome="applied",
+            )
+        )
+        session.commit()
+    with Session(engine) as session:
+        change = session.scalars(select(ConfigChange)).one()
+        assert (change.before, change.after, change.detail) == (before, after, "")
