@@ -26,9 +26,9 @@ import httpx
 import yaml
 
 from alertmanager.amconfig import WebhookTarget
-from chargekeeper.config.prometheus import PrometheusSetup
+from chargekeeper.config.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
 from chargekeeper.config.render import AlertmanagerSide, PrometheusSide, load_sources, render
-from chargekeeper.processes import ChildProcess, find_binary
+from chargekeeper.processes import ChildProcess, StackError, find_binary
 from chargekeeper.up import (
     Ports,
     alertmanager_process,
@@ -36,7 +36,8 @@ from chargekeeper.up import (
     receiver_process,
     webhook_token,
 )
-from exporter.cli import run_exporter
+from console.settings import CONSOLE_FILE
+from exporter.cli import StartupError, run_exporter
 from exporter.settings import ExporterSettings
 from tests.support.procs import free_port
 
@@ -143,6 +144,27 @@ class LocalStack:
             tails.append(f"--- {log.name}\n" + "\n".join(text))
         return "\n".join(tails)
 
+    async def until(self, check: Callable[[], bool], within: float, what: str) -> None:
+        """Wait for ``check`` to hold; fail with ``what`` and the children's logs after
+        ``within`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not check():
+            if loop.time() > deadline:
+                raise AssertionError(f"timed out waiting for {what}\n{self.logs()}")
+            await asyncio.sleep(0.25)
+
+    async def firing_alerts(self, alertnames: str) -> list[dict[str, Any]]:
+        """Prometheus' firing ``ALERTS`` series whose name matches the regex ``alertnames``."""
+        async with httpx.AsyncClient(timeout=5) as client:
+            response = await client.get(
+                f"{self.url('prometheus')}/api/v1/query",
+                params={"query": f'ALERTS{{alertname=~"{alertnames}",alertstate="firing"}}'},
+            )
+        response.raise_for_status()
+        result: list[dict[str, Any]] = response.json()["data"]["result"]
+        return result
+
 
 def clustered_alertmanagers(state_dir: Path, ports: Sequence[int]) -> list[ChildProcess]:
     """Alertmanagers on ``ports`` gossiping with each other (ARCHITECTURE 6), one config."""
@@ -172,6 +194,31 @@ def clustered_alertmanagers(state_dir: Path, ports: Sequence[int]) -> list[Child
     return children
 
 
+# free_port() only says that a port was free a moment ago: on a busy machine another process
+# (or a child of this very stack binding its own ephemeral ports, like the receiver's local
+# SMTP and SMS servers) can take it before its server binds it. The stack then starts again
+# on fresh ports, a few times at most.
+START_ATTEMPTS = 3
+PORT_TAKEN = "address already in use"
+
+
+@dataclass
+class _Running:
+    """What one start of the stack launched, so that it can be stopped whatever happened."""
+
+    stack: LocalStack
+    children: list[ChildProcess] = field(default_factory=list)
+    collectors: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def stop(self) -> None:
+        self.stack.stopping.set()
+        for task in self.collectors:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 15)
+        for child in reversed(self.children):
+            await child.stop()
+
+
 @contextlib.asynccontextmanager
 async def running_stack(
     config_dir: Path,
@@ -179,6 +226,8 @@ async def running_stack(
     interval_seconds: int,
     collectors: int = 1,
     alertmanagers: int = 1,
+    rules_dir: Path = DEFAULT_RULES_DIR,
+    console: dict[str, Any] | None = None,
 ) -> AsyncIterator[LocalStack]:
     """Start the stack for ``config_dir`` (which must hold a routing.yaml); stop it on exit.
 
@@ -186,7 +235,28 @@ async def running_stack(
     timing is routing.yaml's; the receiver's settings are receiver.yaml's; the local providers
     always run. With several ``collectors`` Prometheus scrapes them all; with several
     ``alertmanagers`` they form a gossip cluster and Prometheus sends to each of them.
+    ``rules_dir`` holds the hand-written rule files (the repository's ``rules/``; the latency
+    benchmark can compare another layout). ``console``, if given, is written as the config
+    directory's console.yaml with ``alertmanager_url`` set to this stack's first Alertmanager,
+    so that an acknowledgement silences the alert where Prometheus sends it.
     """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        running = _Running(_choose_ports(state_dir, collectors, alertmanagers))
+        try:
+            await _start(running, config_dir, interval_seconds, rules_dir, console)
+        except (StackError, StartupError, RuntimeError) as exc:
+            await running.stop()
+            if PORT_TAKEN in str(exc) and attempt < START_ATTEMPTS:
+                continue
+            raise
+        break
+    try:
+        yield running.stack
+    finally:
+        await running.stop()
+
+
+def _choose_ports(state_dir: Path, collectors: int, alertmanagers: int) -> LocalStack:
     collector_ports = tuple((free_port(), free_port()) for _ in range(collectors))
     alertmanager_ports = tuple(free_port() for _ in range(alertmanagers))
     ports = Ports(
@@ -196,48 +266,57 @@ async def running_stack(
         alertmanager=alertmanager_ports[0],
         receiver=free_port(),
     )
-    sources = load_sources(config_dir)
+    return LocalStack(ports, state_dir, collector_ports, alertmanager_ports, asyncio.Event())
+
+
+async def _start(
+    running: _Running,
+    config_dir: Path,
+    interval_seconds: int,
+    rules_dir: Path,
+    console: dict[str, Any] | None,
+) -> None:
+    """Render the configuration for ``running``'s ports and start every part, recording each
+    in ``running`` as it starts."""
+    stack = running.stack
+    ports, state_dir = stack.ports, stack.state_dir
+    if console is not None:
+        silences_at = f"http://127.0.0.1:{ports.alertmanager}"
+        write_config(config_dir, {CONSOLE_FILE: {**console, "alertmanager_url": silences_at}})
     setup = PrometheusSetup(
-        exporters=[f"127.0.0.1:{metrics}" for _, metrics in collector_ports],
-        alertmanagers=[f"127.0.0.1:{port}" for port in alertmanager_ports],
+        exporters=[f"127.0.0.1:{metrics}" for _, metrics in stack.collectors],
+        alertmanagers=[f"127.0.0.1:{port}" for port in stack.alertmanagers],
         receivers=[f"127.0.0.1:{ports.receiver}"],
         prometheus=f"127.0.0.1:{ports.prometheus}",
         interval_seconds=interval_seconds,
+        rules_dir=rules_dir,
     )
     token = webhook_token(state_dir)
     webhook = WebhookTarget(f"http://127.0.0.1:{ports.receiver}", token)
-    render(sources, state_dir, [PrometheusSide(setup), AlertmanagerSide(webhook)])
+    render(load_sources(config_dir), state_dir, [PrometheusSide(setup), AlertmanagerSide(webhook)])
     children = [
         receiver_process(config_dir, state_dir, ports, token, demo=True),
         *(
-            clustered_alertmanagers(state_dir, alertmanager_ports)
-            if alertmanagers > 1
+            clustered_alertmanagers(state_dir, stack.alertmanagers)
+            if len(stack.alertmanagers) > 1
             else [alertmanager_process(state_dir, ports)]
         ),
         prometheus_process(state_dir, ports),
     ]
-    stop = asyncio.Event()
-    tasks: list[asyncio.Task[None]] = []
-    try:
-        for child in children:
-            await child.start()
-        for index, (ocpp, metrics) in enumerate(collector_ports):
-            settings = ExporterSettings.from_options(
-                ocpp_listen=f"127.0.0.1:{ocpp}",
-                metrics_listen=f"127.0.0.1:{metrics}",
-                fleet=config_dir / "fleet.yaml",
-            )
-            task = asyncio.create_task(run_exporter(settings, stop), name=f"collector-{index}")
-            tasks.append(task)
-            await _wait_for_collector(task, f"http://127.0.0.1:{metrics}/healthz")
-        yield LocalStack(ports, state_dir, collector_ports, alertmanager_ports, stop)
-    finally:
-        stop.set()
-        for task in tasks:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(task, 15)
-        for child in reversed(children):
-            await child.stop()
+    for child in children:
+        running.children.append(child)
+        await child.start()
+    for index, (ocpp, metrics) in enumerate(stack.collectors):
+        settings = ExporterSettings.from_options(
+            ocpp_listen=f"127.0.0.1:{ocpp}",
+            metrics_listen=f"127.0.0.1:{metrics}",
+            fleet=config_dir / "fleet.yaml",
+        )
+        task = asyncio.create_task(
+            run_exporter(settings, stack.stopping), name=f"collector-{index}"
+        )
+        running.collectors.append(task)
+        await _wait_for_collector(task, f"http://127.0.0.1:{metrics}/healthz")
 
 
 async def _wait_for_collector(exporter: asyncio.Task[None], health_url: str) -> None:

@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from simulator import SimulatedFleet
@@ -222,15 +221,6 @@ def _about(message: Message, case: Case, alertname: str, resolved: bool) -> bool
     )
 
 
-async def _until(check: Callable[[], bool], within: float, what: str, stack: LocalStack) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}\n{stack.logs()}")
-        await asyncio.sleep(0.25)
-
-
 def _both_channels(inbox: Inbox, case: Case, alertname: str, resolved: bool) -> Callable[[], bool]:
     def received() -> bool:
         inbox.poll()
@@ -242,11 +232,10 @@ def _both_channels(inbox: Inbox, case: Case, alertname: str, resolved: bool) -> 
 
 async def _charging(charger: SimulatedCharger, stack: LocalStack) -> None:
     charger.plug_in(1)
-    await _until(
+    await stack.until(
         lambda: charger.connector(1).status is ConnectorStatus.CHARGING,
         30,
         f"{charger.charge_point_id} to start charging",
-        stack,
     )
 
 
@@ -263,17 +252,6 @@ def _translated_title(case: Case, identity: Identity) -> str:
     else:
         translation = translator.translate(vendor=identity.vendor, error_code=GROUND_FAILURE)
     return translation.title
-
-
-async def _firing_alerts(stack: LocalStack, alertnames: str) -> list[dict[str, Any]]:
-    async with httpx.AsyncClient(timeout=5) as client:
-        response = await client.get(
-            f"{stack.url('prometheus')}/api/v1/query",
-            params={"query": f'ALERTS{{alertname=~"{alertnames}",alertstate="firing"}}'},
-        )
-    response.raise_for_status()
-    result: list[dict[str, Any]] = response.json()["data"]["result"]
-    return result
 
 
 @pytest.fixture
@@ -315,11 +293,10 @@ async def test_each_fault_reaches_only_the_on_call_technician_and_resolves(
             )  # fmt: skip
             inbox = stack.inbox()
             for case in CASES:
-                await _until(
+                await stack.until(
                     _both_channels(inbox, case, case.alertname, resolved=False),
                     NOTIFIED_WITHIN,
                     f"{case.on_call} to get email and SMS about {case.alertname}",
-                    stack,
                 )
             for case in (CASES[1], CASES[2]):
                 title = _translated_title(case, chargers[case.prefix].identity)
@@ -343,18 +320,17 @@ async def test_each_fault_reaches_only_the_on_call_technician_and_resolves(
             soc.stall_soc(1, stalled=False)
             zero.zero_power(1, zero=False)
             for case in CASES[:2]:
-                await _until(
+                await stack.until(
                     _both_channels(inbox, case, case.alertname, resolved=True),
                     NOTIFIED_WITHIN,
                     f"{case.on_call} to hear that {case.alertname} resolved",
-                    stack,
                 )
             # Their alerts resolve too; Alertmanager would send a resolution at the group's
             # next interval, so wait that long and a little more before calling it quiet.
             unannounced = "ChargerVendorErrorCode|ChargerSocStalled|ChargerNotDelivering"
             loop = asyncio.get_running_loop()
             deadline = loop.time() + NOTIFIED_WITHIN
-            while await _firing_alerts(stack, unannounced):
+            while await stack.firing_alerts(unannounced):
                 assert loop.time() < deadline, f"{unannounced} still firing\n{stack.logs()}"
                 await asyncio.sleep(0.5)
             await asyncio.sleep(3 * GROUP_INTERVAL_SECONDS + 2)

@@ -9,20 +9,38 @@ from typing import Any
 import pytest
 import yaml
 
-from chargekeeper.config.prometheus import SOURCE_RUNBOOK_BASE
+from chargekeeper.config.prometheus import RULE_FILES, SOURCE_RUNBOOK_BASE
 from tests.rules.conftest import RULE_TEST_FILES, RULES_DIR
 
 SEVERITIES = {"critical", "warning", "info"}
 FAMILIES = {"disconnection", "error", "soc", "vendor_code", "energy", "fleet"}
+# A recording rule's name as PromQL reads it: level:metric[:operations], never after a digit
+# (so a subquery's `[5m:]` is not one).
+RECORD_REFERENCE = re.compile(r"(?<![\w:])[a-zA-Z_]\w*:[\w:]+")
 
 
-def _alerts() -> list[dict[str, Any]]:
-    document = yaml.safe_load((RULES_DIR / "alerts.yml").read_text())
-    return [rule for group in document["groups"] for rule in group["rules"] if "alert" in rule]
+def _groups() -> list[dict[str, Any]]:
+    """Every rule group of the hand-written rule files."""
+    return [
+        group
+        for name in RULE_FILES
+        for group in yaml.safe_load((RULES_DIR / name).read_text())["groups"]
+    ]
 
 
-ALERTS = _alerts()
+GROUPS = _groups()
+ALERTS = [rule for group in GROUPS for rule in group["rules"] if "alert" in rule]
 CHARGER_ALERTS = [rule for rule in ALERTS if rule["alert"].startswith("Charger")]
+# Alerts on the chargers and sites, as opposed to meta-monitoring (family fleet).
+DETECTION_ALERTS = [rule for rule in ALERTS if rule["labels"]["family"] != "fleet"]
+GROUPS_BY_NAME = {group["name"]: group for group in GROUPS}
+# Where each hand-written recording rule is: (group name, position in the group).
+RECORDS = {
+    rule["record"]: (group["name"], position)
+    for group in GROUPS
+    for position, rule in enumerate(group["rules"])
+    if "record" in rule
+}
 
 
 def _alert_id(rule: dict[str, Any]) -> str:
@@ -107,3 +125,34 @@ def test_every_alert_and_severity_has_promtool_cases(rule: dict[str, Any]) -> No
             assert set(alert["exp_annotations"]) == {"summary", "description", "runbook_url"}
     if name != "Watchdog":
         assert any(not case["exp_alerts"] for case in cases), f"no must-not-fire case for {name}"
+
+
+def _home(rule: dict[str, Any]) -> tuple[str, int]:
+    """The group name and position of ``rule``."""
+    for group in GROUPS:
+        for position, candidate in enumerate(group["rules"]):
+            if candidate is rule:
+                return group["name"], position
+    raise AssertionError(f"{rule} is in no group")
+
+
+@pytest.mark.parametrize("rule", DETECTION_ALERTS, ids=_alert_id)
+def test_detection_alerts_read_views_evaluated_just_before_them(rule: dict[str, Any]) -> None:
+    """Every hand-written view a charger or site alert reads, directly or through other views,
+    is in the alert's group and before its reader. Prometheus runs each group on its own
+    schedule, so a view from another group can be an evaluation interval old when the alert
+    reads it, and the alert fires that much later. promtool's group_eval_order hides this, so
+    only this check catches it. Generated threshold series are constants and may live
+    elsewhere."""
+    group, position = _home(rule)
+    unread = [(rule["expr"], position)]
+    while unread:
+        expr, reader = unread.pop()
+        for name in set(RECORD_REFERENCE.findall(expr)) & RECORDS.keys():
+            home, written = RECORDS[name]
+            assert home == group, f"{rule['alert']} reads {name} from group {home}, not {group}"
+            # Equal positions: a view reading its own previous value.
+            assert written <= reader, f"{name} is evaluated after a rule of {group} reading it"
+            if written < reader:
+                record = next(r for r in GROUPS_BY_NAME[group]["rules"] if r.get("record") == name)
+                unread.append((record["expr"], written))

@@ -16,7 +16,7 @@ import yaml
 from typer.testing import CliRunner
 
 from chargekeeper.cli import app
-from chargekeeper.config.prometheus import PrometheusSetup
+from chargekeeper.config.prometheus import RULE_FILES, PrometheusSetup
 from chargekeeper.config.render import PrometheusSide, RenderError, load_sources, render
 from tests.rules.conftest import RULES_DIR
 from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
@@ -140,9 +140,12 @@ maintenance:
 def test_runbook_links_use_the_policy_base(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _render(_config_dir(tmp_path, "runbook_base_url: https://wiki.example.org/ck/runbook\n"), out)
-    alerts = yaml.safe_load((out / "prometheus" / "rules" / "alerts.yml").read_text())
     urls = {
-        rule["annotations"]["runbook_url"] for group in alerts["groups"] for rule in group["rules"]
+        rule["annotations"]["runbook_url"]
+        for name in RULE_FILES
+        for group in yaml.safe_load((out / "prometheus" / "rules" / name).read_text())["groups"]
+        for rule in group["rules"]
+        if "alert" in rule
     }
     assert "https://wiki.example.org/ck/runbook#chargerdisconnected" in urls
     assert all(url.startswith("https://wiki.example.org/ck/runbook#") for url in urls)
@@ -207,11 +210,7 @@ rule_files:
 evaluation_interval: 5s
 group_eval_order:
   - chargekeeper-policy
-  - chargekeeper-charge-points
-  - chargekeeper-connectors
-  - chargekeeper-sites
-  - chargekeeper-charger-alerts
-  - chargekeeper-site-alerts
+  - chargekeeper-detection
   - chargekeeper-meta-alerts
 tests:
   - interval: 5s
