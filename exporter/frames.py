@@ -10,6 +10,7 @@ spelled by :func:`error_code` when encoded.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from typing import Any, NoReturn
 
 from exporter import lenient
@@ -121,7 +122,16 @@ def call_parts(message: list[Any], msg_id: MessageId) -> tuple[str, dict[str, An
 
 
 def encode_result(msg_id: MessageId, payload: dict[str, Any]) -> str:
+    if not payload:
+        # Most replies (MeterValues, StatusNotification) are empty: the same text, built
+        # without a pass through the encoder.
+        return f"[3,{_encode_id(msg_id)},{{}}]"
     return _ENCODER.encode([CALLRESULT, msg_id, payload])
+
+
+def _encode_id(msg_id: MessageId) -> str:
+    # What _ENCODER writes for the id: ensure_ascii string escaping, or the integer's digits.
+    return encode_basestring_ascii(msg_id) if type(msg_id) is str else str(msg_id)
 
 
 def encode_error(ocpp_version: str, error: FrameError) -> str:

@@ -110,11 +110,15 @@ def number(value: Any, field: str) -> float:
 
 def reading_value(value: Any) -> float | None:
     """A sampled value's number (1.6 sends a string, 2.0.1 a number); None if it is none."""
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         try:
             result = float(value)  # the usual case, first and fast
         except ValueError:
             return _number_or_none(value)
+        return result if math.isfinite(result) else None
+    if kind is float or kind is int:
+        result = float(value)  # as number() reads it (an int beyond float range raises)
         return result if math.isfinite(result) else None
     return _number_or_none(value)
 

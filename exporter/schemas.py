@@ -42,9 +42,13 @@ def known_actions(ocpp_version: str) -> frozenset[str]:
     return frozenset(n.removesuffix("Request") for n in names if n.endswith("Request"))
 
 
-def _load(path: Path) -> Any:
+def _read(path: Path) -> Any:
     # The 2.0.1 schema files start with a UTF-8 byte order mark.
-    return _enums_as_formats(json.loads(path.read_text(encoding="utf-8-sig")))
+    return json.loads(path.read_text(encoding="utf-8-sig"))
+
+
+def _load(path: Path) -> Any:
+    return _enums_as_formats(_read(path))
 
 
 # fastjsonschema checks a string enum member by member (two calls per member: a measurand
@@ -86,6 +90,50 @@ def request_validator(ocpp_version: str, action: str) -> Validator:
     if action not in known_actions(ocpp_version):
         raise KeyError(action)
     return _compile(_schema_dir(ocpp_version) / _request_file_name(ocpp_version, action))
+
+
+@cache
+def _request_schema(ocpp_version: str, action: str) -> dict[str, Any]:
+    if action not in known_actions(ocpp_version):
+        raise KeyError(action)
+    schema: dict[str, Any] = _read(
+        _schema_dir(ocpp_version) / _request_file_name(ocpp_version, action)
+    )
+    return schema
+
+
+def request_field(ocpp_version: str, action: str, *path: str) -> dict[str, Any]:
+    """The schema of a field of an action's request, as the schema file states it.
+
+    ``path`` names the properties from the payload down, stepping into arrays and following
+    ``$ref`` on the way: ``("meterValue", "sampledValue", "measurand")``; no path is the
+    payload itself. The fast paths (exporter.fastpath) build their checks from these, so
+    they cannot drift from the schema they stand in for.
+    """
+    root = _request_schema(ocpp_version, action)
+    node = root
+    for name in path:
+        node = _resolve(root, _items(root, node)["properties"][name])
+    return node
+
+
+def request_object(ocpp_version: str, action: str, *path: str) -> dict[str, Any]:
+    """The schema of the object at ``path`` (of an array's items, for an array field)."""
+    root = _request_schema(ocpp_version, action)
+    return _items(root, request_field(ocpp_version, action, *path))
+
+
+def _items(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    return _resolve(root, node["items"]) if node.get("type") == "array" else node
+
+
+def _resolve(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    reference = node.get("$ref")
+    if reference is None:
+        return node
+    # The OCPP schemas only refer to their own definitions: "#/definitions/<Name>".
+    definition: dict[str, Any] = root["definitions"][reference.removeprefix("#/definitions/")]
+    return definition
 
 
 @cache

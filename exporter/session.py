@@ -1,6 +1,9 @@
 """One charger's OCPP conversation: raw frame in, reply frames out. Knows nothing about sockets.
 
 Each CALL is validated against the version's JSON schema and handed to the version's handler.
+The actions chargers send most first try a validated fast path (exporter.fastpath), which
+answers a compliant payload exactly as validation + handler would, and leaves anything else to
+them.
 A frame that breaks the schema but that the handler still understands is answered normally,
 recorded and counted as non-compliant; one that cannot be understood gets the CALLERROR the
 OCPP-J spec names. Nothing a charger sends escapes :meth:`Session.handle` as an exception.
@@ -11,7 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from exporter import frames, lenient, schemas
+from exporter import fastpath, frames, lenient, schemas
 from exporter.frames import FrameError, MessageId
 from exporter.handlers import Handler, Handlers, Payload
 from exporter.handlers16 import CentralSystem16
@@ -43,7 +46,10 @@ class Session:
         ocpp_version: str,
         state: FleetState,
         metrics: ExporterMetrics,
+        fast_paths: dict[str, fastpath.FastPath] | None = None,
     ) -> None:
+        """``fast_paths`` defaults to exporter.fastpath's for the version; tests compare a
+        session without them (``{}``) to one with them."""
         self.charge_point_id = charge_point_id
         self.ocpp_version = ocpp_version
         self._state = state
@@ -54,6 +60,9 @@ class Session:
         self._routes = handler_class.routes
         self._lenient_actions = handler_class.lenient_actions
         self._known_actions = schemas.known_actions(ocpp_version)
+        if fast_paths is None:
+            fast_paths = fastpath.FAST_PATHS[ocpp_version]
+        self._fast_paths = fast_paths
         self._message_counters: dict[str, Any] = {}
         self._noncompliance_logged: set[str] | None = None  # most chargers never need it
 
@@ -81,6 +90,16 @@ class Session:
 
     def _call(self, msg_id: MessageId, action: str, payload: Payload) -> str:
         self._count_message(action)
+        fast_path = self._fast_paths.get(action)
+        if fast_path is not None:
+            # The same reply as below when it recognises the payload, None (and no change
+            # made) when it does not: see exporter.fastpath.
+            try:
+                reply = fast_path(self._handlers, payload)
+            except Unintelligible as problem:
+                raise FrameError(problem.kind, msg_id, str(problem)) from None
+            if reply is not None:
+                return frames.encode_result(msg_id, reply)
         handler = self._routes.get(action)
         if handler is None:
             if action in self._known_actions:

@@ -582,10 +582,11 @@ def test_internal_errors_cost_one_callerror_not_the_connection() -> None:
     def broken(self: object, payload: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError("bug")
 
-    setup.session._routes = {**setup.session._routes, "Heartbeat": broken}
-    (reply,) = setup.session.handle('[2,"z","Heartbeat",{}]')
+    # Authorize: an action without a fast path (exporter.fastpath), so its route is used.
+    setup.session._routes = {**setup.session._routes, "Authorize": broken}
+    (reply,) = setup.session.handle('[2,"z","Authorize",{"idTag":"T"}]')
     assert json.loads(reply)[:3] == [4, "z", "InternalError"]
-    assert json.loads(setup.session.handle('[2,"y","Authorize",{"idTag":"T"}]')[0])[0] == 3
+    assert json.loads(setup.session.handle('[2,"y","Heartbeat",{}]')[0])[0] == 3
 
 
 @pytest.mark.parametrize(

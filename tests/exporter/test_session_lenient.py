@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exporter import lenient
 from exporter.lenient import Unintelligible
@@ -119,3 +121,12 @@ def test_sample_kind_of_unhashable_or_huge_fields() -> None:
     huge = "M" * 10_000
     assert lenient.sample_kind(huge, "W", None)[0] == "M" * 128
     assert (huge, "W", None) not in lenient._sample_kinds
+
+
+@given(st.floats() | st.integers(-(10**20), 10**20) | st.booleans() | st.text(max_size=12))
+def test_reading_value_short_cuts_read_as_number_does(value: Any) -> None:
+    try:
+        expected: float | None = lenient.number(value, "value")
+    except Unintelligible:
+        expected = None
+    assert lenient.reading_value(value) == expected
