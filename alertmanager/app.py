@@ -3,6 +3,10 @@
 Webhook semantics follow Alertmanager's retrier: 200 once the body is stored, 5xx only when
 storing failed (Alertmanager retries), 4xx only for what a retry cannot fix (a wrong token, a
 body that is not a version 4 webhook), each logged.
+
+The read APIs (alerts, delivery log) show technicians' addresses and message bodies: they take
+a console API token (``ck_...``, any role) or the webhook's bearer token, and answer 401 with
+``WWW-Authenticate: Bearer`` otherwise.
 """
 
 from __future__ import annotations
@@ -16,18 +20,20 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from alertmanager.groupcommit import WriterNotRunning
 from alertmanager.payload import WebhookPayload
 from alertmanager.schemas import AlertOut, DeliveryOut, Problem, WebhookAccepted
 from alertmanager.service import ReceiverService
+from console.auth import user_for_token
 from console.store import Alert, Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
@@ -35,6 +41,19 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/api/v1/alertmanager/webhook"
 # Alertmanager's max_alerts is unbounded; this bounds one body (a 2,000-alert storm is ~3 MB).
 MAX_BODY_BYTES = 32 * 1024 * 1024
+
+# OpenAPI security schemes. Both only parse the header (auto_error=False): the handlers decide,
+# so that the webhook keeps its constant-time check and its Problem answers.
+_webhook_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="WebhookToken",
+    description="The bearer token Alertmanager sends (receiver.yaml token_file).",
+)
+_reader_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ReadToken",
+    description="A console API token (ck_..., any role) or the webhook's bearer token.",
+)
 
 
 def bearer_matches(header: str | None, token: str) -> bool:
@@ -65,13 +84,32 @@ def create_app(
     )
     metrics = service.metrics
     sessions = service.pipeline.sessions
-    for router in routers:
-        app.include_router(router)
+
+    def reader(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_reader_bearer)],
+    ) -> None:
+        """Let in a console API token's holder or Alertmanager's token; 401 otherwise."""
+        given = credentials.credentials if credentials else ""
+        if given and token is not None and bearer_matches(f"Bearer {given}", token):
+            return
+        if given and user_for_token(sessions, given) is not None:
+            return
+        raise HTTPException(
+            401,
+            "missing or unknown token: send 'Authorization: Bearer ck_...' (a console API token)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    read_access: dict[str, Any] = {
+        "dependencies": [Depends(reader)],
+        "responses": {401: {"description": "Missing or unknown token"}},
+    }
 
     @app.post(
         WEBHOOK_PATH,
         response_model=WebhookAccepted,
         responses={400: {"model": Problem}, 401: {"model": Problem}, 503: {"model": Problem}},
+        dependencies=[Depends(_webhook_bearer)],
     )
     async def webhook(request: Request) -> Response:
         """Store an Alertmanager webhook (version 4) and answer at once; notify after."""
@@ -91,12 +129,12 @@ def create_app(
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
             return _invalid(request, f"not JSON: {exc}")
         try:
-            receipt_id = await run_in_threadpool(service.pipeline.store, payload, raw)
-        except (SQLAlchemyError, OSError) as exc:
+            # Committed (with the webhooks that arrived meanwhile) before this returns.
+            receipt_id = await service.store(payload, raw)
+        except (SQLAlchemyError, OSError, WriterNotRunning) as exc:
             metrics.webhooks.labels("store_failed").inc()
             log.error("storing webhook for %r failed: %s", payload.group_key, exc)
             return _problem(503, "could not store the webhook; retry", str(exc))
-        service.stored()
         metrics.webhooks.labels("stored").inc()
         if payload.truncated_alerts:
             metrics.truncated.inc(payload.truncated_alerts)
@@ -113,7 +151,7 @@ def create_app(
         log.warning("webhook from %s refused as malformed: %s", _peer(request), detail)
         return _problem(400, "not an Alertmanager version 4 webhook", detail)
 
-    @app.get("/api/v1/alerts", response_model=list[AlertOut])
+    @app.get("/api/v1/alerts", response_model=list[AlertOut], **read_access)
     def list_alerts(
         status: Annotated[str | None, Query(pattern="^(firing|resolved)$")] = None,
         site: str | None = None,
@@ -141,7 +179,7 @@ def create_app(
         with sessions() as session:
             return [AlertOut.model_validate(row) for row in session.scalars(query)]
 
-    @app.get("/api/v1/notifications", response_model=list[DeliveryOut])
+    @app.get("/api/v1/notifications", response_model=list[DeliveryOut], **read_access)
     def list_notifications(
         state: DeliveryState | None = None,
         channel: Annotated[str | None, Query(pattern="^(email|sms)$")] = None,
@@ -175,6 +213,10 @@ def create_app(
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # After the receiver's own routes: requests are matched in order, and the webhook, hit a
+    # hundred times at once in a storm, should not be tried against every console page first.
+    for router in routers:
+        app.include_router(router)
     return app
 
 

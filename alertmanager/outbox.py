@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager import gsm
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import DeliveryError, Notifier, OutgoingMessage, RetryableDeliveryError
 from alertmanager.pipeline import Clock, as_utc, utc_now
@@ -87,6 +88,9 @@ class Outbox:
                 )
                 .order_by(Delivery.next_attempt_at, Delivery.id)
                 .limit(limit)
+                # Replicas sharing PostgreSQL pass over rows another is claiming (SQLite's
+                # single writer needs no row locks: SQLAlchemy leaves the clause out there).
+                .with_for_update(skip_locked=True)
             ).all()
             for row in rows:
                 row.state = DeliveryState.SENDING
@@ -163,19 +167,28 @@ def _outgoing(row: Delivery) -> OutgoingMessage:
 
 
 class RateLimiter:
-    """At most ``rate`` sends per second from one sender; callers queue in ``wait``."""
+    """At most ``rate`` units per second from one sender; callers queue in ``wait``.
+
+    A send goes at once when the sender is idle and then holds it for ``units / rate`` seconds,
+    as a provider releases a message: Twilio meters SMS in segments per second per sender.
+    """
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._clock = clock
         self._next = 0.0
 
-    async def wait(self) -> None:
+    async def wait(self, units: float = 1.0) -> None:
         now = self._clock()
         if self._next > now:
             await asyncio.sleep(self._next - now)
             now = self._clock()
-        self._next = max(now, self._next) + self._interval
+        self._next = max(now, self._next) + units * self._interval
+
+
+def rate_units(message: OutgoingMessage) -> int:
+    """What a message costs against its sender's rate: SMS segments, else one."""
+    return gsm.segments(message.body_text) if message.channel == "sms" else 1
 
 
 def _send_classified(notifier: Notifier, message: OutgoingMessage) -> str:
@@ -245,7 +258,7 @@ class OutboxWorker:
     async def _send(self, channel: str, message: OutgoingMessage) -> None:
         limiter = self._limiters.get(channel)
         if limiter is not None:
-            await limiter.wait()
+            await limiter.wait(rate_units(message))
         notifier = self._notifiers[channel]
         try:
             provider_id = await asyncio.to_thread(_send_classified, notifier, message)

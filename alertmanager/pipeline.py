@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.dedup import AlertState, delivery_key, states_to_tell
@@ -44,6 +44,49 @@ def utc_now() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite hands datetimes back naive; everything the store holds is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _first_values(alert: WebhookAlert, now: datetime, truncated: bool) -> dict[str, Any]:
+    """The columns of an alert occurrence the store has not seen yet."""
+    labels = alert.labels
+    values: dict[str, Any] = {
+        "fingerprint": alert.fingerprint,
+        "starts_at": alert.starts_at,
+        "first_received_at": now,
+        "alertname": labels.get("alertname", "")[:255],
+        "severity": labels.get("severity", "")[:16],
+        "family": labels.get("family", "")[:32],
+        "site": labels.get("site", "")[:255],
+        "charge_point_id": labels.get("charge_point_id", "")[:255],
+        "status": alert.status,
+        "ends_at": alert.ends_at,
+        "truncated": False,
+    }
+    _received_again(values, alert, now, truncated)
+    return values
+
+
+def _received_again(
+    values: dict[str, Any], alert: WebhookAlert, now: datetime, truncated: bool
+) -> None:
+    """Update an alert occurrence's column ``values`` (at least status and truncated) for one
+    more webhook carrying it."""
+    # A late "firing" from an HA twin must not reopen an alert already resolved.
+    if not (values["status"] == "resolved" and alert.status == "firing"):
+        values["status"] = alert.status
+        values["ends_at"] = alert.ends_at
+    values["labels"] = dict(alert.labels)
+    values["annotations"] = dict(alert.annotations)
+    values["generator_url"] = alert.generator_url
+    values["last_received_at"] = now
+    values["truncated"] = values["truncated"] or truncated
+
+
+def _update_row(row: Alert, alert: WebhookAlert, now: datetime, truncated: bool) -> None:
+    values = {"status": row.status, "truncated": row.truncated}
+    _received_again(values, alert, now, truncated)
+    for name, value in values.items():
+        setattr(row, name, value)
 
 
 @dataclass(frozen=True)
@@ -78,87 +121,84 @@ class Pipeline:
     # -- stage 1: store (inside the request) ---------------------------------------------------
 
     def store(self, payload: WebhookPayload, raw: dict[str, Any]) -> int:
-        """Keep the webhook and its alerts; return the receipt id. Raises only if storing failed."""
+        """Keep one webhook and its alerts; return the receipt id. Raises only if storing failed."""
+        (receipt_id,) = self.store_batch([(payload, raw)])
+        return receipt_id
+
+    def store_batch(self, webhooks: Sequence[tuple[WebhookPayload, dict[str, Any]]]) -> list[int]:
+        """Keep several webhooks in one transaction (the group commit); their receipt ids, in order.
+
+        Alerts seen before are updated through the ORM; new ones (all of a storm's) are inserted
+        in one executemany, which costs a fraction of building an ORM object per alert and keeps
+        the webhooks waiting on this commit to milliseconds. Webhooks of one batch may carry the
+        same alert (an HA pair's twins arrive together): the second updates the first's values.
+        """
         now = self._clock()
         with self.sessions.begin() as session:
-            receipt = WebhookReceipt(
-                received_at=now,
-                receiver=payload.receiver,
-                status=payload.status,
-                group_key=payload.group_key,
-                truncated_alerts=payload.truncated_alerts,
-                payload=raw,
-            )
-            session.add(receipt)
-            known = _alert_rows(session, payload.alerts)
-            for alert in payload.alerts:
-                key = (alert.fingerprint, alert.starts_at)
-                known[key] = self._upsert_alert(
-                    session, alert, known.get(key), now, truncated=payload.truncated_alerts > 0
+            known = _alert_rows(session, [a for payload, _ in webhooks for a in payload.alerts])
+            new: dict[tuple[str, datetime], dict[str, Any]] = {}
+            receipts: list[WebhookReceipt] = []
+            for payload, raw in webhooks:
+                receipt = WebhookReceipt(
+                    received_at=now,
+                    receiver=payload.receiver,
+                    status=payload.status,
+                    group_key=payload.group_key,
+                    truncated_alerts=payload.truncated_alerts,
+                    payload=raw,
                 )
+                session.add(receipt)
+                receipts.append(receipt)
+                truncated = payload.truncated_alerts > 0
+                for alert in payload.alerts:
+                    key = (alert.fingerprint, alert.starts_at)
+                    row = known.get(key)
+                    if row is not None:
+                        _update_row(row, alert, now, truncated)
+                    elif key in new:
+                        _received_again(new[key], alert, now, truncated)
+                    else:
+                        new[key] = _first_values(alert, now, truncated)
+            if new:
+                session.execute(insert(Alert), list(new.values()))
             session.flush()
-            if payload.truncated_alerts:
-                log.warning(
-                    "webhook %s for %r left out %d alert(s) (max_alerts): stored and flagged",
-                    receipt.id,
-                    payload.group_key,
-                    payload.truncated_alerts,
-                )
-            return receipt.id
-
-    def _upsert_alert(
-        self,
-        session: Session,
-        alert: WebhookAlert,
-        row: Alert | None,
-        now: datetime,
-        *,
-        truncated: bool,
-    ) -> Alert:
-        labels = alert.labels
-        if row is None:
-            row = Alert(
-                fingerprint=alert.fingerprint,
-                starts_at=alert.starts_at,
-                first_received_at=now,
-                alertname=labels.get("alertname", "")[:255],
-                severity=labels.get("severity", "")[:16],
-                family=labels.get("family", "")[:32],
-                site=labels.get("site", "")[:255],
-                charge_point_id=labels.get("charge_point_id", "")[:255],
-            )
-            session.add(row)
-        # A late "firing" from an HA twin must not reopen an alert already resolved.
-        if not (row.status == "resolved" and alert.status == "firing"):
-            row.status = alert.status
-            row.ends_at = alert.ends_at
-        row.labels = dict(labels)
-        row.annotations = dict(alert.annotations)
-        row.generator_url = alert.generator_url
-        row.last_received_at = now
-        row.truncated = row.truncated or truncated
-        return row
+            for receipt in receipts:
+                if receipt.truncated_alerts:
+                    log.warning(
+                        "webhook %s for %r left out %d alert(s) (max_alerts): stored and flagged",
+                        receipt.id,
+                        receipt.group_key,
+                        receipt.truncated_alerts,
+                    )
+            return [receipt.id for receipt in receipts]
 
     # -- stages 2-5: after the answer ----------------------------------------------------------
 
     def process_pending(self, limit: int = 100) -> int:
         """Process stored webhooks not processed yet, oldest first; return deliveries enqueued."""
-        enqueued = 0
+        return sum(self.process_or_note(receipt_id) for receipt_id in self.pending(limit))
+
+    def pending(self, limit: int = 100) -> list[int]:
+        """The ids of stored webhooks not processed yet, oldest first."""
         with self.sessions() as session:
-            ids = session.scalars(
-                select(WebhookReceipt.id)
-                .where(WebhookReceipt.processed_at.is_(None))
-                .order_by(WebhookReceipt.id)
-                .limit(limit)
-            ).all()
-        for receipt_id in ids:
-            try:
-                enqueued += self.process(receipt_id)
-            except Exception as exc:
-                # Left unprocessed, so it is tried again; the others go on meanwhile.
-                log.exception("processing webhook %d failed", receipt_id)
-                self._note_error(receipt_id, repr(exc))
-        return enqueued
+            return list(
+                session.scalars(
+                    select(WebhookReceipt.id)
+                    .where(WebhookReceipt.processed_at.is_(None))
+                    .order_by(WebhookReceipt.id)
+                    .limit(limit)
+                )
+            )
+
+    def process_or_note(self, receipt_id: int) -> int:
+        """``process`` one stored webhook; a failure is noted on it and it stays pending."""
+        try:
+            return self.process(receipt_id)
+        except Exception as exc:
+            # Left unprocessed, so it is tried again; the others go on meanwhile.
+            log.exception("processing webhook %d failed", receipt_id)
+            self._note_error(receipt_id, repr(exc))
+            return 0
 
     def _note_error(self, receipt_id: int, error: str) -> None:
         with self.sessions.begin() as session:
@@ -171,7 +211,8 @@ class Pipeline:
         write lock is held only for the inserts and the webhook's own writes barely wait.
         """
         with self.sessions.begin() as session, session.no_autoflush:
-            receipt = session.get_one(WebhookReceipt, receipt_id)
+            # Locked (on PostgreSQL) so a replica sharing the store waits, then sees it done.
+            receipt = session.get_one(WebhookReceipt, receipt_id, with_for_update=True)
             if receipt.processed_at is not None:
                 return 0
             payload = WebhookPayload.model_validate(receipt.payload)
@@ -427,15 +468,22 @@ def _alert_of(row: Alert, status: str) -> WebhookAlert:
     )
 
 
+# Fingerprints per IN (...) query: a batch of storm webhooks names thousands of alerts, more
+# than older SQLite builds accept as bound parameters (999) in one statement.
+_IN_CHUNK = 500
+
+
 def _alert_rows(
     session: Session, alerts: Sequence[WebhookAlert]
 ) -> dict[tuple[str, datetime], Alert]:
-    """The stored rows of ``alerts`` by (fingerprint, start), in one query."""
-    fingerprints = {alert.fingerprint for alert in alerts}
-    if not fingerprints:
-        return {}
-    rows = session.scalars(select(Alert).where(Alert.fingerprint.in_(fingerprints)))
-    return {(row.fingerprint, as_utc(row.starts_at)): row for row in rows}
+    """The stored rows of ``alerts`` by (fingerprint, start), a query per 500 fingerprints."""
+    fingerprints = sorted({alert.fingerprint for alert in alerts})
+    found: dict[tuple[str, datetime], Alert] = {}
+    for start in range(0, len(fingerprints), _IN_CHUNK):
+        chunk = fingerprints[start : start + _IN_CHUNK]
+        for row in session.scalars(select(Alert).where(Alert.fingerprint.in_(chunk))):
+            found[(row.fingerprint, as_utc(row.starts_at))] = row
+    return found
 
 
 def _one_each(recipients: Sequence[Addressee]) -> list[Addressee]:

@@ -8,8 +8,8 @@ notify_resolved: [disconnection, error]   # families whose resolution is sent; o
 local_providers: true               # demo: run the local SMTP server and SMS endpoint
 smtp: {host: relay.example, port: 587, tls: starttls, sender: ck@example, username: ck,
        password_file: smtp-password}
-twilio: {account_sid: AC..., auth_token_file: twilio-token, from_number: "+33...",
-         base_url: https://api.twilio.com, rate_per_second: 1}
+twilio: {account_sid: AC..., auth_token_file: twilio-token, messaging_service_sid: MG...,
+         base_url: https://api.twilio.com, rate_per_second: 10}   # segments/s of that sender
 retry: {max_attempts: 8, base_delay: 2, max_delay: 300, failover_after: 3}
 ```
 
@@ -59,6 +59,10 @@ class TwilioConfig(Strict):
     messaging_service_sid: str | None = None
     base_url: str = TWILIO_API
     status_callback: str | None = None
+    # The sender's throughput in SMS segments per second: the one sender above (from_number, or
+    # the messaging service, whose throughput is its sender pool's sum). Twilio's figures: a
+    # US/Canada long code 1 (the default, the safe lowest), a US toll-free number 3, a number or
+    # alphanumeric sender towards other countries 10, a US short code 100.
     rate_per_second: float = Field(default=1.0, gt=0)
     timeout: float = Field(default=10.0, gt=0)
 

@@ -8,6 +8,10 @@ site is covered at all times by:
 - for the first client's sites, the client's account manager by email and SMS. The manager is
   also a member of the first region's team, so on those sites two Alertmanager receivers
   reach the same person by email: the receiver must still send one mail.
+
+The receiver is configured (``receiver.yaml``) as such an operator would: SMS go out through a
+Twilio Messaging Service, not a single long code, at the throughput Twilio documents for it
+(``SMS_SEGMENTS_PER_SECOND``, see there).
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ CHARGER_SITE = re.compile(r"\b(S\d{2})-CP\d{4}\b")
 # (site id, technician id, channel): one notification each.
 Notification = tuple[str, str, str]
 
+# A placeholder Messaging Service sid: the local SMS endpoint accepts any, as Twilio accepts
+# the operator's own.
+MESSAGING_SERVICE_SID = "MG" + "5" * 32
+# The technicians are French mobiles (+33 6...). Twilio releases SMS to countries other than
+# the US and Canada at 10 segments per second per sender (US/Canada long codes: 1, the
+# receiver's default; US short codes: 100); a Messaging Service gets the sum of its sender pool.
+# 10 is a pool of one such sender, the least such an operator would have.
+SMS_SEGMENTS_PER_SECOND = 10.0
+
 
 @dataclass(frozen=True)
 class StormConfig:
@@ -42,6 +55,14 @@ class StormConfig:
     expected: frozenset[Notification]
     site_of_prefix: dict[str, str]
     technician_by_address: dict[str, str]
+
+    def firing_at(self, when: datetime) -> list[dict[str, Any]]:
+        """The alerts as Prometheus posts them in the evaluation that finds them firing: with
+        ``startsAt`` that evaluation's time. (Alertmanager flushes a new group at once, without
+        group_wait, when its first alert started more than group_wait ago: stale starts would
+        split each site's group over two webhooks.)"""
+        starts_at = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return [{**alert, "startsAt": starts_at} for alert in self.alerts]
 
 
 def site_id(index: int) -> str:
@@ -163,12 +184,25 @@ def disconnected_alert(charger: dict[str, Any], client: str, starts_at: str) -> 
     }
 
 
+def _receiver() -> dict[str, Any]:
+    """receiver.yaml: every other key keeps the shipped default (retries, SMTP, timing)."""
+    return {
+        "twilio": {
+            "from_number": None,
+            "messaging_service_sid": MESSAGING_SERVICE_SID,
+            "rate_per_second": SMS_SEGMENTS_PER_SECOND,
+        }
+    }
+
+
 def write_storm_config(folder: Path, sites: int, chargers: int) -> StormConfig:
-    """Write fleet.yaml and routing.yaml under ``folder``; compute alerts and expectations."""
+    """Write fleet.yaml, routing.yaml and receiver.yaml under ``folder``; compute alerts and
+    expectations."""
     folder.mkdir(parents=True, exist_ok=True)
     fleet_doc, routing_doc = _fleet(sites, chargers), _routing(sites)
     (folder / "fleet.yaml").write_text(yaml.safe_dump(fleet_doc, sort_keys=False))
     (folder / "routing.yaml").write_text(yaml.safe_dump(routing_doc, sort_keys=False))
+    (folder / "receiver.yaml").write_text(yaml.safe_dump(_receiver(), sort_keys=False))
     fleet = load_fleet(folder / "fleet.yaml")
     view = RoutingView.of(load_routing(folder / "routing.yaml", fleet), fleet)
 

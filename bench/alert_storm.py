@@ -5,16 +5,25 @@
 A real ``prometheus-alertmanager``, configured by ``chargekeeper config render`` from a
 generated fleet and routing policy, posts to a real ``chargekeeper receiver --local-providers``.
 This process stands in for Prometheus: it posts one critical ``ChargerDisconnected`` per
-charger to Alertmanager's ``/api/v2/alerts`` in one request. Nothing the product ships is
-shortened: Alertmanager's timing is routing.yaml's default (group_wait 10 s, group_interval
-60 s) and the receiver has no receiver.yaml (retry and SMS rate defaults, 1 SMS/s per sender).
+charger to Alertmanager's ``/api/v2/alerts`` in one request, stamped with the time of the post
+as Prometheus stamps alerts that fire in one rule evaluation. Alertmanager's timing is
+routing.yaml's default (group_wait 5 s, group_interval 60 s).
+
+The receiver is configured as an operator of 50 sites would configure it (receiver.yaml, see
+``bench._storm_config``): SMS through a Twilio Messaging Service at 10 segments/s, Twilio's
+documented rate per sender towards non-US/Canada numbers, instead of the receiver's default of
+1 segment/s (a US long code). Everything else is the shipped default. Nothing is counted that a
+provider did not accept: the local SMTP server writes every mail it accepts to a file (timed by
+its mtime) and the local Twilio-wire-format SMS endpoint appends every accepted message to a
+JSON-lines file (timed when this process first sees it, every 0.1 s).
 
 Targets: exactly one notification per (site group, technician, channel) that the routing
 policy names, each handed to the local SMTP server or SMS endpoint within 60 s of
 Alertmanager's first webhook. Also reported: the receiver's webhook answer time (p50/p99 from
-its ``chargekeeper_receiver_webhook_duration_seconds`` histogram: store and answer, server
-side) and Alertmanager's own ``alertmanager_notification_latency_seconds`` for the webhook
-integration (client side, coarse buckets).
+its ``chargekeeper_receiver_webhook_duration_seconds`` histogram: wait for the group commit,
+store and answer, server side), Alertmanager's own ``alertmanager_notification_latency_seconds``
+for the webhook integration (client side, coarse buckets), and how fairly the sites were
+served (each site's first and last hand-off).
 """
 
 from __future__ import annotations
@@ -22,28 +31,36 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from statistics import median
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from alertmanager.amconfig import WebhookTarget
-from alertmanager.settings import TwilioConfig
 from bench._servers import CHARGEKEEPER, free_port, running
-from bench._storm_config import CHARGER_SITE, Notification, StormConfig, write_storm_config
+from bench._storm_config import (
+    CHARGER_SITE,
+    SMS_SEGMENTS_PER_SECOND,
+    Notification,
+    StormConfig,
+    write_storm_config,
+)
 from chargekeeper.config.render import AlertmanagerSide, load_sources, render
 from chargekeeper.config.routing import Timing
 
 TARGET_SECONDS = 60.0
+TOKEN = "storm-bench-token"  # a throwaway token for this run's receiver
 # After the expected count is reached, wait this long for duplicates before stopping.
 QUIET_SECONDS = 5.0
 POLL_SECONDS = 0.1
@@ -72,6 +89,8 @@ class ProviderWatch:
     seen_mail: set[Path] = field(default_factory=set)
     sms_lines: int = 0
     handoffs: list[Handoff] = field(default_factory=list)
+    sms_senders: Counter[str] = field(default_factory=Counter)
+    sms_segments: list[int] = field(default_factory=list)
 
     def poll(self) -> None:
         for path in sorted((self.state_dir / "mail").glob("*.eml")):
@@ -95,6 +114,8 @@ class ProviderWatch:
         complete = lines if sms_file.read_bytes().endswith(b"\n") else lines[:-1]
         for line in complete[self.sms_lines :]:
             message = json.loads(line)
+            self.sms_senders[message["messaging_service_sid"] or message["from"]] += 1
+            self.sms_segments.append(int(message["num_segments"]))
             self.handoffs.append(
                 Handoff(self._notification(message["to"], message["body"], "sms"), now, line[:80])
             )
@@ -172,18 +193,26 @@ def render_alertmanager(storm: StormConfig, out_dir: Path, receiver_url: str, to
     return written
 
 
-def first_webhook_at(receiver_url: str, sites: Iterable[str]) -> tuple[float, int]:
+def first_webhook_at(receiver_url: str, sites: Iterable[str], token: str) -> tuple[float, int]:
     """(wall time of the first webhook that carried an alert, alerts the receiver stored)."""
     firsts: list[float] = []
     for site in sites:
         response = httpx.get(
-            f"{receiver_url}/api/v1/alerts", params={"site": site, "limit": 1000}, timeout=10
+            f"{receiver_url}/api/v1/alerts",
+            params={"site": site, "limit": 1000},
+            headers={"Authorization": f"Bearer {token}"},  # the webhook's token reads too
+            timeout=10,
         )
         response.raise_for_status()
         firsts += [
             datetime.fromisoformat(a["first_received_at"]).timestamp() for a in response.json()
         ]
     return (min(firsts) if firsts else math.nan), len(firsts)
+
+
+def receiver_cpu_seconds(receiver_url: str) -> float:
+    metrics = httpx.get(f"{receiver_url}/metrics", timeout=10).text
+    return metric_sum(metrics, "process_cpu_seconds_total")
 
 
 def wait_for_handoffs(watch: ProviderWatch, expected: int, timeout: float) -> None:
@@ -216,7 +245,8 @@ def report_webhooks(receiver_metrics: str, am_metrics: str) -> None:
     print(
         f"receiver webhook answer time ({name}: store + answer, timed inside the handler):"
         f" p50 {_quantile_text(0.5, answer_buckets)}, p99 {_quantile_text(0.99, answer_buckets)},"
-        f" mean {1000 * answer_mean:.0f} ms over {answered:.0f} webhooks"
+        f" mean {1000 * answer_mean:.0f} ms over {answered:.0f} webhooks;"
+        f" cumulative counts {_bucket_text(answer_buckets)}"
     )
     print(
         "Alertmanager's alertmanager_notification_latency_seconds{integration=webhook}"
@@ -253,17 +283,37 @@ def report_notifications(storm: StormConfig, watch: ProviderWatch, first_webhook
             print(
                 f"last {channel} hand-off: {max(times) - first_webhook:.1f} s after first webhook"
             )
-    sms_rate = TwilioConfig().rate_per_second
+    senders = ", ".join(f"{sender} x{n}" for sender, n in watch.sms_senders.items())
+    floor = sum(watch.sms_segments[:-1]) / SMS_SEGMENTS_PER_SECOND
     print(
-        f"SMS floor: {sent_by_channel['sms']} SMS from one sender at the shipped"
-        f" {sms_rate:g} SMS/s take at least {max(0, sent_by_channel['sms'] - 1) / sms_rate:.0f} s"
+        f"SMS sender (receiver.yaml): {senders or 'none'}, at {SMS_SEGMENTS_PER_SECOND:g}"
+        f" segments/s; {sum(watch.sms_segments)} segments in {len(watch.sms_segments)} SMS"
+        f" take at least {floor:.1f} s"
     )
+    report_fairness(watch, first_webhook)
     last = max((h.at for h in watch.handoffs), default=math.nan) - first_webhook
     print(
         f"last hand-off: {last:.1f} s after the first webhook"
         f" (target <= {TARGET_SECONDS:.0f} s): {last / TARGET_SECONDS:.2f}x the target"
     )
     return not (duplicated or missing or unexpected) and last <= TARGET_SECONDS
+
+
+def report_fairness(watch: ProviderWatch, first_webhook: float) -> None:
+    """Each site's first and last hand-off: interleaved sites all start early."""
+    times: dict[str, list[float]] = {}
+    for handoff in watch.handoffs:
+        if handoff.notification is not None:
+            times.setdefault(handoff.notification[0], []).append(handoff.at - first_webhook)
+    if not times:
+        return
+    firsts = [min(t) for t in times.values()]
+    lasts = [max(t) for t in times.values()]
+    print(
+        f"per site ({len(times)} sites), first hand-off: median {median(firsts):.1f} s,"
+        f" latest {max(firsts):.1f} s; last hand-off: median {median(lasts):.1f} s,"
+        f" latest {max(lasts):.1f} s"
+    )
 
 
 def alertmanager_argv(binary: str, config: Path, data: Path, port: int) -> list[str]:
@@ -289,7 +339,7 @@ def main() -> None:
         work = Path(tmp)
         storm = write_storm_config(work / "config", args.sites, args.chargers)
         token = work / "receiver-token"
-        token.write_text("storm-bench-token\n")
+        token.write_text(f"{TOKEN}\n")
         receiver_port, am_port = free_port(), free_port()
         receiver_url = f"http://127.0.0.1:{receiver_port}"
         am_config = render_alertmanager(storm, work / "rendered", receiver_url, token)
@@ -304,13 +354,23 @@ def main() -> None:
         with running(receiver_argv, receiver_port), running(am_argv, am_port):
             am_url = f"http://127.0.0.1:{am_port}"
             watch = ProviderWatch(state, storm)
+            cpu_before = receiver_cpu_seconds(receiver_url)
+            load_before = os.getloadavg()[0]
             posted_at = time.time()
-            httpx.post(f"{am_url}/api/v2/alerts", json=storm.alerts, timeout=30).raise_for_status()
-            print(f"posted {len(storm.alerts)} alerts in {time.time() - posted_at:.2f} s")
+            alerts = storm.firing_at(datetime.fromtimestamp(posted_at, UTC))
+            httpx.post(f"{am_url}/api/v2/alerts", json=alerts, timeout=30).raise_for_status()
+            print(f"posted {len(alerts)} alerts in {time.time() - posted_at:.2f} s")
             wait_for_handoffs(watch, len(storm.expected), args.timeout)
-            first_webhook, stored = first_webhook_at(receiver_url, storm.site_of_prefix.values())
+            first_webhook, stored = first_webhook_at(
+                receiver_url, storm.site_of_prefix.values(), TOKEN
+            )
             receiver_metrics = httpx.get(f"{receiver_url}/metrics", timeout=10).text
             am_metrics = httpx.get(f"{am_url}/metrics", timeout=10).text
+            cpu = metric_sum(receiver_metrics, "process_cpu_seconds_total") - cpu_before
+        print(
+            f"load average (1 min, {os.cpu_count()} CPUs) {load_before:.1f} at the post,"
+            f" {os.getloadavg()[0]:.1f} at the end; receiver CPU during the storm {cpu:.1f} s"
+        )
         print(f"alerts posted: {len(storm.alerts)}, stored by the receiver: {stored}")
         print(f"first webhook: {first_webhook - posted_at:.1f} s after the post (group_wait)")
         report_webhooks(receiver_metrics, am_metrics)

@@ -47,7 +47,7 @@ class TwilioSettings:
     base_url: str = TWILIO_API
     status_callback: str | None = None
     timeout: float = 10.0
-    # Messages per second per sender (a long code takes about 1; short codes and services more).
+    # Segments per second of this sender (see ``settings.TwilioConfig.rate_per_second``).
     rate_per_second: float = 1.0
 
     @property

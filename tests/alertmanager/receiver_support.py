@@ -19,6 +19,7 @@ from tests.support.paths import ALERTMANAGER_PAYLOADS
 from tests.support.procs import free_port
 
 TOKEN = "s3cret-receiver-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 FLEET_YAML = """
 clients:
@@ -157,7 +158,8 @@ class ThreadedReceiver:
         )
 
     def get(self, path: str, **params: Any) -> Any:
-        response = httpx.get(f"{self.url}{path}", params=params, timeout=5)
+        """GET a read API with the webhook's token (which the read APIs accept)."""
+        response = httpx.get(f"{self.url}{path}", params=params, headers=AUTH, timeout=5)
         response.raise_for_status()
         return response.json()
 

@@ -7,10 +7,9 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.metrics import ReceiverMetrics
@@ -20,13 +19,12 @@ from alertmanager.notify import (
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
-from alertmanager.outbox import Outbox, OutboxWorker, RateLimiter, RetryPolicy
+from alertmanager.outbox import Outbox, OutboxWorker, RateLimiter, RetryPolicy, rate_units
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
 from alertmanager.recipients import Addressee
 from alertmanager.render import Renderer
-from console.store import Delivery, DeliveryState, create_schema, make_engine, make_sessionmaker
-from console.store.session import sqlite_url
+from console.store import Delivery, DeliveryState, create_schema, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, webhook
 from translator import Translator
 
@@ -52,10 +50,10 @@ class ScriptedNotifier:
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(sqlite_url(tmp_path / "store.sqlite3"))
-    create_schema(engine)
-    return make_sessionmaker(engine)
+def sessions(store_engine: Engine) -> sessionmaker[Session]:
+    """A migrated store: SQLite, then a real PostgreSQL server."""
+    create_schema(store_engine)
+    return make_sessionmaker(store_engine)
 
 
 def enqueue_one(sessions: sessionmaker[Session]) -> Pipeline:
@@ -127,6 +125,8 @@ async def test_dead_after_max_attempts(sessions: sessionmaker[Session]) -> None:
     worker = OutboxWorker(Outbox(sessions, FAST), {"email": email}, metrics, poll_interval=0.05)
     async with running(worker):
         await until(lambda: states(sessions)[0][1] == "dead")
+        # The worker counts it once the commit returns: a moment after the row reads dead.
+        await until(lambda: metrics.dead.labels("email")._value.get() == 1)
     assert states(sessions) == [("email", "dead", 4, "timeout")]
     assert email.attempts == 4 and metrics.dead.labels("email")._value.get() == 1
 
@@ -199,6 +199,20 @@ async def test_rate_limiter_spaces_sends_from_one_sender() -> None:
     for _ in range(6):
         await limiter.wait()
     assert time.monotonic() - started >= 5 / 20 - 0.01
+
+
+async def test_rate_limiter_counts_units_such_as_sms_segments() -> None:
+    now = [100.0]
+    limiter = RateLimiter(10.0, clock=lambda: now[0])
+    await limiter.wait(2)  # an idle sender sends at once, then is busy for 2 / 10 s
+    started = time.monotonic()
+    now[0] = 100.15
+    await limiter.wait(1)
+    assert 0.05 - 0.01 <= time.monotonic() - started < 0.5
+    one = OutgoingMessage(1, "k", "sms", "+33612345001", "A", "en", "", "x" * 160, "")
+    two = OutgoingMessage(2, "k", "sms", "+33612345001", "A", "en", "", "x" * 161, "")
+    mail = OutgoingMessage(3, "k", "email", "a@x.test", "A", "en", "s", "x" * 5000, "")
+    assert [rate_units(m) for m in (one, two, mail)] == [1, 2, 1]
 
 
 def test_mark_failed_state_machine(sessions: sessionmaker[Session]) -> None:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from alertmanager.dedup import AlertState, delivery_key, states_to_tell
@@ -21,9 +20,7 @@ from console.store import (
     Delivery,
     WebhookReceipt,
     create_schema,
-    make_engine,
     make_sessionmaker,
-    sqlite_url,
 )
 from tests.alertmanager.receiver_support import alert, fixture_payload, webhook
 from translator import MemoryUnknownCodeStore, Translator, UnknownCodeRecorder
@@ -40,10 +37,10 @@ def resolver(receiver: str) -> Sequence[Addressee]:
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(sqlite_url(tmp_path / "store.sqlite3"))
-    create_schema(engine)
-    return make_sessionmaker(engine)
+def sessions(store_engine: Engine) -> sessionmaker[Session]:
+    """A migrated store: SQLite, then a real PostgreSQL server."""
+    create_schema(store_engine)
+    return make_sessionmaker(store_engine)
 
 
 def make_pipeline(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.escalation import Escalator
@@ -48,10 +48,10 @@ def plan(labels: Mapping[str, str], at: datetime) -> Sequence[EscalationTier]:
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> sessionmaker[Session]:
-    engine = make_engine(sqlite_url(tmp_path / "store.sqlite3"))
-    create_schema(engine)
-    return make_sessionmaker(engine)
+def sessions(store_engine: Engine) -> sessionmaker[Session]:
+    """A migrated store: SQLite, then a real PostgreSQL server."""
+    create_schema(store_engine)
+    return make_sessionmaker(store_engine)
 
 
 def setup(sessions: sessionmaker[Session], severity: str = "critical") -> tuple[Escalator, Clock]:

@@ -12,7 +12,9 @@ from sqlalchemy import text
 
 from alertmanager.app import WEBHOOK_PATH, bearer_matches
 from alertmanager.payload import WebhookPayload
+from console.auth import Role, create_user, issue_api_token
 from tests.alertmanager.receiver_support import (
+    AUTH,
     LYON_TEAM,
     TOKEN,
     ThreadedReceiver,
@@ -26,8 +28,6 @@ from tests.alertmanager.receiver_support import (
 from tests.support.paths import ALERTMANAGER_PAYLOADS
 from tests.support.procs import free_port
 
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
-
 
 class Client:
     """httpx against the receiver served by uvicorn in a thread."""
@@ -36,8 +36,10 @@ class Client:
         self.receiver = receiver
         self.http = httpx.Client(base_url=receiver.url, timeout=5)
 
-    def get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
-        return self.http.get(path, params=params)
+    def get(
+        self, path: str, params: dict[str, str] | None = None, headers: dict[str, str] = AUTH
+    ) -> httpx.Response:
+        return self.http.get(path, params=params, headers=headers)
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.post(path, **kwargs)
@@ -161,5 +163,41 @@ def test_metrics_and_openapi(client: Client) -> None:
     assert 'chargekeeper_notifications_sent_total{channel="email"}' in metrics
     assert 'chargekeeper_notifications_failed_total{channel="sms",reason="connection"}' in metrics
     assert "process_start_time_seconds" in metrics
-    paths = client.get("/openapi.json").json()["paths"]
+    document = client.get("/openapi.json").json()
+    paths = document["paths"]
     assert {WEBHOOK_PATH, "/api/v1/alerts", "/api/v1/notifications"} <= set(paths)
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["ReadToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A console API token (ck_..., any role) or the webhook's bearer token.",
+    }
+    assert schemes["WebhookToken"]["scheme"] == "bearer"
+    for path in ("/api/v1/alerts", "/api/v1/notifications"):
+        assert paths[path]["get"]["security"] == [{"ReadToken": []}]
+        assert "401" in paths[path]["get"]["responses"]
+    assert paths[WEBHOOK_PATH]["post"]["security"] == [{"WebhookToken": []}]
+
+
+def test_read_apis_take_a_console_api_token_or_the_webhook_token(client: Client) -> None:
+    sessions = client.receiver.built.service.pipeline.sessions
+    create_user(sessions, "victor", "victor-password-1", Role.VIEWER)
+    console_token = issue_api_token(sessions, "victor", "script")
+    post(client, webhook([alert("CP-1")]))
+    wait_until(lambda: len(client.get("/api/v1/notifications").json()) == 4, 10, "4 deliveries")
+    for path, expected in (("/api/v1/alerts", 1), ("/api/v1/notifications", 4)):
+        for refused in (
+            {},
+            {"Authorization": "Bearer nope"},
+            {"Authorization": "Bearer ck_" + "x" * 43},
+            {"Authorization": f"Basic {TOKEN}"},
+            {"Authorization": f"Bearer {console_token}x"},
+        ):
+            response = client.get(path, headers=refused)
+            assert response.status_code == 401, (path, refused)
+            assert response.headers["WWW-Authenticate"] == "Bearer"
+            assert "Bearer ck_" in response.json()["detail"]
+        for accepted in (AUTH, {"Authorization": f"Bearer {console_token}"}):
+            response = client.get(path, headers=accepted)
+            assert response.status_code == 200, response.text
+            assert len(response.json()) == expected

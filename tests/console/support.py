@@ -13,7 +13,13 @@ import httpx
 
 from alertmanager.wiring import Receiver, build_receiver
 from console.auth import Role, create_user
-from tests.alertmanager.receiver_support import TOKEN, ThreadedReceiver, wait_until, write_config
+from tests.alertmanager.receiver_support import (
+    AUTH,
+    TOKEN,
+    ThreadedReceiver,
+    wait_until,
+    write_config,
+)
 from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
 
 ADMIN = ("admin", "admin-password-1")
@@ -94,17 +100,24 @@ def post_webhook(client: httpx.Client, body: dict[str, Any]) -> None:
 
 
 def alert_ids(client: httpx.Client, **params: str) -> list[int]:
-    """Ids of stored alerts via the receiver's JSON list (newest first)."""
-    return [row["id"] for row in client.get("/api/v1/alerts", params=params).json()]
+    """Ids of stored alerts via the receiver's JSON list (newest first; it takes the webhook's
+    token)."""
+    response = client.get("/api/v1/alerts", params=params, headers=AUTH)
+    assert response.status_code == 200, response.text
+    return [row["id"] for row in response.json()]
 
 
 @contextmanager
-def running_alertmanager(tmp_path: Path) -> Iterator[str]:
-    """A real Alertmanager (routing to nobody) on a free port; yields its URL."""
+def running_alertmanager(
+    tmp_path: Path, config: Path | None = None, port: int | None = None
+) -> Iterator[str]:
+    """A real Alertmanager reading ``config`` (default: one routing to nobody) on ``port`` (default:
+    a free one), its data and log in ``tmp_path``; yields its URL."""
     binary = require_binary("prometheus-alertmanager")
-    port = free_port()
-    config = tmp_path / "alertmanager.yml"
-    config.write_text('{"route": {"receiver": "null"}, "receivers": [{"name": "null"}]}')
+    port = port or free_port()
+    if config is None:
+        config = tmp_path / "alertmanager.yml"
+        config.write_text('{"route": {"receiver": "null"}, "receivers": [{"name": "null"}]}')
     proc = ServerProcess(
         "alertmanager",
         [

@@ -1,0 +1,99 @@
+"""Receiver replicas sharing one PostgreSQL store (ARCHITECTURE 6): each delivery is claimed by
+one replica only, and a stored webhook is processed by one replica only."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from alertmanager.outbox import Outbox
+from alertmanager.payload import WebhookPayload
+from alertmanager.pipeline import Pipeline
+from alertmanager.recipients import Addressee
+from alertmanager.render import Renderer
+from console.store import (
+    Delivery,
+    DeliveryState,
+    WebhookReceipt,
+    create_schema,
+    make_engine,
+    make_sessionmaker,
+)
+from tests.alertmanager.receiver_support import alert, webhook
+from tests.support.postgres import PostgresServer
+from translator import Translator
+
+TEAM = [
+    Addressee(f"tech{n}", f"Tech {n}", "en", "UTC", ("email",), f"t{n}@x.test", None)
+    for n in range(3)
+]
+TRANSLATOR = Translator.load()
+LOCK_TIMEOUT = "?options=-c%20lock_timeout%3D3s"
+
+
+@pytest.fixture
+def replicas(postgres_server: PostgresServer) -> Iterator[list[sessionmaker[Session]]]:
+    """Two replicas' sessions: one engine each on the same migrated PostgreSQL database."""
+    # A replica waiting on the other's row lock fails after 3 s instead of hanging the test.
+    url = postgres_server.url(postgres_server.empty_database()) + LOCK_TIMEOUT
+    engines: Sequence[Engine] = [make_engine(url), make_engine(url)]
+    create_schema(engines[0])
+    yield [make_sessionmaker(engine) for engine in engines]
+    for engine in engines:
+        engine.dispose()
+
+
+def pipeline(sessions: sessionmaker[Session]) -> Pipeline:
+    return Pipeline(sessions, TRANSLATOR, lambda _: TEAM, Renderer())
+
+
+def store_webhook(sessions: sessionmaker[Session]) -> None:
+    body = webhook([alert("CP-1")])
+    pipeline(sessions).store(WebhookPayload.model_validate(body), body)
+
+
+def test_a_delivery_another_replica_is_claiming_is_skipped(
+    replicas: list[sessionmaker[Session]],
+) -> None:
+    first, second = replicas
+    store_webhook(first)
+    assert pipeline(first).process_pending() == len(TEAM)
+    with first.begin() as claiming:
+        # A replica in the middle of its claim holds the oldest delivery's row lock.
+        oldest = claiming.scalars(
+            select(Delivery).order_by(Delivery.id).limit(1).with_for_update()
+        ).one()
+        others = Outbox(second).claim("email", limit=len(TEAM))
+        oldest.state = DeliveryState.SENDING
+    assert sorted(m.delivery_id for m in others) == [
+        row for row in range(1, len(TEAM) + 1) if row != oldest.id
+    ]
+    with second() as session:
+        sending = session.scalar(
+            select(func.count()).where(Delivery.state == DeliveryState.SENDING)
+        )
+    assert sending == len(TEAM)
+
+
+def test_a_webhook_is_processed_by_one_replica(replicas: list[sessionmaker[Session]]) -> None:
+    store_webhook(replicas[0])
+    ready = threading.Barrier(len(replicas))
+    enqueued: list[int] = []
+
+    def process(sessions: sessionmaker[Session]) -> None:
+        ready.wait()
+        enqueued.append(pipeline(sessions).process_pending())
+
+    threads = [threading.Thread(target=process, args=(sessions,)) for sessions in replicas]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(enqueued) == [0, len(TEAM)]
+    with replicas[1]() as session:
+        receipt = session.scalars(select(WebhookReceipt)).one()
+        assert receipt.error is None and receipt.processed_at is not None
