@@ -4,7 +4,8 @@ nothing, and keep an audit log of every attempt."""
 from console.routing.apply import ApplyResult, EditTarget, RoutingEditor, edit_target
 from console.routing.changes import describe_changes, unified_diff
 from console.routing.check import Problem, RoutingRejected, check_routing
-from console.routing.document import DocumentError, RoutingDocument
+from console.routing.document import RoutingDocument
+from console.yamldoc import DocumentError
 
 __all__ = [
     "ApplyResult",

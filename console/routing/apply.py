@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,6 +44,7 @@ from chargekeeper.config.render import (
     run_tool,
 )
 from chargekeeper.config.routing import RoutingPolicy
+from console.audit_log import record_change
 from console.routing.alertmanager import (
     AlertmanagerClient,
     AlertmanagerProblem,
@@ -56,7 +55,7 @@ from console.routing.alertmanager import (
 from console.routing.changes import describe_changes
 from console.routing.check import Problem, RoutingRejected, check_routing
 from console.settings import ConsoleConfig
-from console.store import ConfigChange
+from console.yamldoc import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -112,20 +111,6 @@ class _ApplyFailed(Exception):
 def text_sha256(text: str) -> str:
     """The version of a routing.yaml text, for "edited the version I saw" checks."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` so that a reader sees the old file or the new one, never a part."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RoutingEditor:
@@ -249,17 +234,6 @@ class RoutingEditor:
     def _record(
         self, by: str, summary: list[str], before: str, after: str, outcome: str, detail: str
     ) -> int:
-        with self._sessions.begin() as session:
-            change = ConfigChange(
-                at=datetime.now(UTC),
-                by=by,
-                kind=CHANGE_KIND,
-                summary="\n".join(summary),
-                before=before,
-                after=after,
-                outcome=outcome,
-                detail=detail,
-            )
-            session.add(change)
-            session.flush()
-            return change.id
+        return record_change(
+            self._sessions, CHANGE_KIND, by, summary, before, after, outcome, detail
+        )

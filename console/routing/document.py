@@ -2,29 +2,30 @@
 
 The console edits the file through ruamel.yaml's round-trip mode rather than regenerating it:
 operators annotate routing.yaml by hand (why a site has its own engineer, why a shift starts
-at 07:30), and a save that dropped those notes would lose knowledge. Two layout choices are
-written down here:
-
-- Flow collections (``- {id: alice, name: ...}``) are re-emitted on one line each; ruamel
-  would otherwise wrap them at an arbitrary key, which reads worse than a long line.
-- The receiver reads routing.yaml with PyYAML (YAML 1.1), where an unquoted ``19:00`` is a
-  number and ``+33612345001`` an integer. Every string the editor writes is double-quoted when
-  YAML 1.1 would read it as anything but that string.
+at 07:30), and a save that dropped those notes would lose knowledge (the round-trip
+mechanics are console.yamldoc's). The receiver reads routing.yaml with PyYAML (YAML 1.1),
+where an unquoted ``19:00`` is a number and ``+33612345001`` an integer: every string the
+editor writes is double-quoted when YAML 1.1 would read it as anything but that string.
 """
 
 from __future__ import annotations
 
-import copy
-import io
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any
 
-import yaml
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-from ruamel.yaml.util import load_yaml_guess_indent
+
+from console.yamldoc import (
+    DocumentError,
+    add_key,
+    attach_trailing,
+    delete,
+    detach_trailing,
+    dump,
+    load,
+    yaml11_safe,
+)
 
 # A field's new value: text, a list of ids, a list of small mappings (a schedule's times), or
 # None to remove the key.
@@ -52,31 +53,6 @@ _KEY_ORDER = {
         "escalation",
     ),
 }
-_STR_TAG = "tag:yaml.org,2002:str"
-# Wider than any line a person writes: flow collections stay on one line (see above).
-_LINE_WIDTH = 4096
-
-
-class DocumentError(ValueError):
-    """routing.yaml cannot be edited as asked (not YAML, not a mapping, no such item)."""
-
-
-def _round_trip() -> YAML:
-    loader = YAML(typ="rt")
-    loader.preserve_quotes = True
-    # The layout of examples/demo/routing.yaml (list items indented under their key), for
-    # files too small to tell.
-    loader.indent(mapping=2, sequence=4, offset=2)
-    loader.width = _LINE_WIDTH
-    return loader
-
-
-def yaml11_safe(value: str) -> str:
-    """``value`` as a scalar that YAML 1.1 (PyYAML, the receiver's reader) reads back as is."""
-    # PyYAML ships no type hints for its resolver.
-    resolver = yaml.resolver.Resolver()
-    tag = resolver.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-    return value if tag == _STR_TAG else DoubleQuotedScalarString(value)
 
 
 def _flow_seq(values: Sequence[Any]) -> CommentedSeq:
@@ -135,87 +111,20 @@ def _set_field(item: CommentedMap, key: str, value: FieldValue, order: Sequence[
     item.insert(position, key, _new_value(value))
 
 
-Collection: TypeAlias = CommentedMap | CommentedSeq
-
-
-def _tail_path(root: Collection) -> list[Collection]:
-    """The block collections that end where ``root`` ends, outermost first."""
-    path: list[Collection] = [root]
-    while True:
-        current = path[-1]
-        if not current:
-            return path
-        last = current[-1] if isinstance(current, CommentedSeq) else current[list(current)[-1]]
-        if not isinstance(last, Collection) or last.fa.flow_style() or not last:
-            return path
-        path.append(last)
-
-
-def _detach_trailing_comments(root: Collection) -> list[Any]:
-    """Take the comments and blank lines that follow ``root``'s last entry off that entry.
-
-    ruamel attaches them to the innermost collection that ends there: appending an entry or
-    a key would otherwise leave them stuck above the new one (a new coverage below the next
-    section's heading comment).
-    """
-    tokens: list[Any] = []
-    for node in _tail_path(root):
-        if isinstance(node, CommentedSeq):
-            tokens += node.ca.end or []
-            node.ca.end = []
-        elif node:
-            slot = node.ca.items.get(list(node)[-1])
-            if slot is not None and slot[2] is not None:
-                tokens.append(slot[2])
-                slot[2] = None
-    return tokens
-
-
-def _attach_trailing_comments(root: Collection, tokens: list[Any]) -> None:
-    """Put ``tokens`` back after ``root``'s (possibly new) last entry."""
-    innermost = _tail_path(root)[-1]
-    if not tokens or not innermost:
-        return
-    if isinstance(innermost, CommentedSeq):
-        # ruamel writes a sequence's end comments only when it has a comment list.
-        if innermost.ca.comment is None:
-            innermost.ca.comment = [None, None]
-        innermost.ca.end = tokens
-        return
-    merged = copy.copy(tokens[0])
-    merged.value = "".join(token.value for token in tokens)
-    innermost.ca.items.setdefault(list(innermost)[-1], [None, None, None, None])[2] = merged
-
-
 class RoutingDocument:
     """One routing.yaml, parsed for editing; :meth:`text` writes it back."""
 
     def __init__(self, text: str) -> None:
-        self._yaml = _round_trip()
-        try:
-            _, indent, dash_offset = load_yaml_guess_indent(text)
-            root = self._yaml.load(text)
-        except YAMLError as exc:
-            raise DocumentError(f"routing.yaml is not valid YAML: {exc}") from None
-        if root is None:
-            root = CommentedMap()
-        if not isinstance(root, CommentedMap):
-            raise DocumentError("routing.yaml must be a mapping (technicians:, teams:, ...)")
-        if indent is not None and dash_offset is not None:
-            # Lists keep the file's own layout ("- " under or beside its key).
-            self._yaml.indent(mapping=2, sequence=indent, offset=dash_offset)
-        self._root = root
+        self._yaml, self._root = load(text, "routing.yaml", "technicians:, teams:, ...")
 
     def text(self) -> str:
-        out = io.StringIO()
-        self._yaml.dump(self._root, out)
-        return out.getvalue()
+        return dump(self._yaml, self._root)
 
     def _section(self, section: str) -> CommentedSeq:
         items = self._root.get(section)
         if items is None:
             items = CommentedSeq()
-            self._root[section] = items
+            add_key(self._root, section, items)
         if not isinstance(items, CommentedSeq):
             raise DocumentError(f"routing.yaml: {section} must be a list")
         return items
@@ -230,7 +139,7 @@ class RoutingDocument:
         """Update the item ``original_id`` of ``section`` (or append one when it is empty) with
         ``fields``; return the item's index. ``id`` may be among the fields (a rename)."""
         items = self._section(section)
-        section_tail = _detach_trailing_comments(items)
+        section_tail = detach_trailing(items)
         if original_id:
             index = self._index(section, original_id)
             if index is None:
@@ -246,11 +155,11 @@ class RoutingDocument:
                 item.fa.set_flow_style()
             items.append(item)
             index = len(items) - 1
-        item_tail = _detach_trailing_comments(item)
+        item_tail = detach_trailing(item)
         for key, value in fields.items():
             _set_field(item, key, value, _KEY_ORDER.get(section, ()))
-        _attach_trailing_comments(item, item_tail)
-        _attach_trailing_comments(items, section_tail)
+        attach_trailing(item, item_tail)
+        attach_trailing(items, section_tail)
         return index
 
     def remove(self, section: str, item_id: str) -> None:
@@ -259,6 +168,4 @@ class RoutingDocument:
             kind = SECTION_KINDS.get(section, section)
             raise DocumentError(f"there is no {kind} {item_id!r}: reload the page")
         items = self._section(section)
-        trailing = _detach_trailing_comments(items)
-        del items[index]
-        _attach_trailing_comments(items, trailing)
+        delete(items, index)

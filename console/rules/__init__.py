@@ -2,7 +2,7 @@
 Prometheus sees now, saved with comments intact and made live with a Prometheus reload."""
 
 from console.rules.apply import Edit, PolicyEditor, Proposal, SaveResult, evaluation_interval
-from console.rules.audit import diff_lines, policy_change, policy_changes, record_change
+from console.rules.audit import diff_lines, policy_change, policy_changes
 from console.rules.catalog import (
     ALERT_TYPES,
     ALERT_TYPES_BY_KEY,
@@ -13,10 +13,11 @@ from console.rules.catalog import (
     format_value,
 )
 from console.rules.changes import describe_changes
-from console.rules.document import DocumentError, PolicyDocument, Scope
+from console.rules.document import PolicyDocument, Scope
 from console.rules.form import SectionForm, parse_section_form
 from console.rules.overview import effective_json, overview
 from console.rules.preview import AlertKey, PreviewResult, preview
+from console.yamldoc import DocumentError
 
 __all__ = [
     "ALERT_TYPES",
@@ -45,5 +46,4 @@ __all__ = [
     "policy_change",
     "policy_changes",
     "preview",
-    "record_change",
 ]

@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from alertmanager.schemas import UtcDatetime
 from chargekeeper.config.loader import ConfigError
-from console.auth import Role
 from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.rules.apply import PolicyEditor
@@ -18,6 +17,9 @@ from console.rules.audit import policy_changes
 from console.rules.document import PolicyDocument
 from console.rules.overview import effective_json
 from console.store import User
+from console.web.users import require_admin
+
+CHANGES_RULES = "changes the alert rules"
 
 
 class RulesOut(BaseModel):
@@ -83,8 +85,7 @@ def rules_api_router(ctx: ConsoleContext, editor: PolicyEditor) -> APIRouter:
     def put_rules(body: dict[str, Any], user: ApiUser) -> SaveOut:
         """Replace policy.yaml with ``body`` (the policy file's structure as JSON), keeping the
         comments of every unchanged part, then render, check and reload Prometheus."""
-        if user.role != Role.ADMIN:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin changes the alert rules")
+        require_admin(user, CHANGES_RULES)
         if editor.read_only_reason is not None:
             raise HTTPException(status.HTTP_409_CONFLICT, editor.read_only_reason)
 

@@ -35,9 +35,11 @@ from chargekeeper.config.loader import ConfigError
 from chargekeeper.config.policy import Policy, load_policy, parse_duration
 from chargekeeper.config.prometheus import THRESHOLDS_FILE, dump_yaml, threshold_rules
 from chargekeeper.config.render import POLICY_FILE, RenderError, Runner, reload_prometheus, run_tool
-from console.rules.audit import Outcome, record_change
+from console.audit_log import record_change
+from console.rules.audit import KIND, Outcome
 from console.rules.changes import describe_changes
-from console.rules.document import DocumentError, PolicyDocument
+from console.rules.document import PolicyDocument
+from console.yamldoc import DocumentError, stage_beside, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +196,7 @@ class PolicyEditor:
     ) -> SaveResult:
         change_id = record_change(
             self.sessions,
+            KIND,
             by,
             proposal.summary,
             proposal.before,
@@ -224,7 +227,7 @@ class PolicyEditor:
                 previous_thresholds = target.read_text(encoding="utf-8")
             step = f"writing the staged rules into {target.parent}"
             target.parent.mkdir(parents=True, exist_ok=True)
-            staged = _stage(target, rendered)
+            staged = stage_beside(target, rendered)
             step = "checking the rendered thresholds with promtool"
             self._check(staged)
             step = f"writing {self.policy_path}"
@@ -289,29 +292,6 @@ def evaluation_interval(prometheus_yml: Path) -> int:
         if isinstance(seconds, int | float) and seconds >= 1
         else DEFAULT_INTERVAL_SECONDS
     )
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, keeping its permissions."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    staged = _stage(path, text)
-    try:
-        staged.chmod(mode)
-        os.replace(staged, path)
-    finally:
-        staged.unlink(missing_ok=True)
-
-
-def _stage(path: Path, text: str) -> Path:
-    """``text`` in a new hidden file beside ``path`` (same file system: rename is atomic)."""
-    descriptor, name = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.stem}-", suffix=path.suffix
-    )
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return Path(name)
 
 
 def _address(url: str) -> str:

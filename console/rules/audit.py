@@ -1,15 +1,14 @@
-"""The policy's audit log: every save attempt as a ``ConfigChange`` row, and its diff."""
+"""The policy's audit log (console.audit_log, kind ``policy``) and its diffs."""
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.audit_log import find_change, latest_changes
 from console.store import ConfigChange
 
 KIND = "policy"
@@ -24,48 +23,13 @@ class DiffLine:
     kind: Literal["add", "remove", "hunk", "context"]
 
 
-def record_change(
-    sessions: sessionmaker[Session],
-    by: str,
-    summary: list[str],
-    before: str,
-    after: str,
-    outcome: Outcome,
-    detail: str = "",
-) -> int:
-    """Store one save attempt; returns its id."""
-    change = ConfigChange(
-        at=datetime.now(UTC),
-        by=by,
-        kind=KIND,
-        summary="\n".join(summary) or "no setting changed",
-        before=before,
-        after=after,
-        outcome=outcome,
-        detail=detail,
-    )
-    with sessions.begin() as session:
-        session.add(change)
-        session.flush()
-        return change.id
-
-
 def policy_changes(sessions: sessionmaker[Session], limit: int = 200) -> list[ConfigChange]:
     """The latest policy save attempts, newest first."""
-    with sessions() as session:
-        query = (
-            select(ConfigChange)
-            .where(ConfigChange.kind == KIND)
-            .order_by(ConfigChange.at.desc(), ConfigChange.id.desc())
-            .limit(limit)
-        )
-        return list(session.scalars(query))
+    return latest_changes(sessions, KIND, limit)
 
 
 def policy_change(sessions: sessionmaker[Session], change_id: int) -> ConfigChange | None:
-    with sessions() as session:
-        change = session.get(ConfigChange, change_id)
-    return change if change is not None and change.kind == KIND else None
+    return find_change(sessions, KIND, change_id)
 
 
 def diff_lines(before: str, after: str) -> list[DiffLine]:

@@ -8,27 +8,18 @@ an override left with only its scope is removed too.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import CommentMark, YAMLError
-from ruamel.yaml.tokens import CommentToken
-from ruamel.yaml.util import load_yaml_guess_indent
 
 from chargekeeper.config.policy import parse_duration
+from console.yamldoc import DocumentError, add_key, append, delete, delete_key, dump, load
 
 # Section values the editor writes: seconds as "5m"-style text or a number, None, a ratio,
 # a count or the enabled switch.
 Value = str | int | float | bool | None
-Collection = CommentedMap | CommentedSeq
-
-
-class DocumentError(ValueError):
-    """policy.yaml is not a YAML mapping the editor can change (the message says where)."""
 
 
 @dataclass(frozen=True)
@@ -52,47 +43,14 @@ class Scope:
         return "fleet"
 
 
-def _yaml(text: str) -> YAML:
-    """A round-trip YAML instance writing with the file's own indentation."""
-    _, sequence_indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
-    # ruamel guesses the sequence indent only; the mapping indent is whichever of the usual
-    # ones reproduces the untouched file exactly.
-    chosen = YAML()
-    for mapping_indent in (2, 4):
-        candidate = YAML()
-        candidate.preserve_quotes = True
-        candidate.width = 4096  # never re-wrap a long flow mapping or string
-        candidate.indent(mapping=mapping_indent, sequence=sequence_indent, offset=offset)
-        if mapping_indent == 2:
-            chosen = candidate
-        if text.strip() and _dump(candidate, candidate.load(text)) == text:
-            return candidate
-    return chosen
-
-
-def _dump(yaml: YAML, data: Any) -> str:
-    out = io.StringIO()
-    yaml.dump(data, out)
-    return out.getvalue()
-
-
 class PolicyDocument:
     """The parsed policy.yaml, changed in place and written back with :meth:`text`."""
 
     def __init__(self, text: str) -> None:
-        self._yaml = _yaml(text)
-        try:
-            data = self._yaml.load(text) if text.strip() else None
-        except YAMLError as exc:
-            raise DocumentError(f"policy.yaml is not valid YAML: {exc}") from None
-        if data is None:
-            data = CommentedMap()
-        if not isinstance(data, CommentedMap):
-            raise DocumentError("policy.yaml must be a mapping (keys such as defaults, overrides)")
-        self.data: CommentedMap = data
+        self._yaml, self.data = load(text, "policy.yaml", "keys such as defaults, overrides")
 
     def text(self) -> str:
-        return _dump(self._yaml, self.data) if self.data else ""
+        return dump(self._yaml, self.data) if self.data else ""
 
     def plain(self) -> Any:
         """The document as plain dicts and lists (what pydantic validates)."""
@@ -115,7 +73,7 @@ class PolicyDocument:
         holder = self._holder(scope)
         if not values:
             if holder is not None and key in holder:
-                _delete_key(holder, key)
+                delete_key(holder, key)
                 self._drop_if_empty(scope)
             return
         current = holder.get(key) if holder is not None else None
@@ -130,9 +88,9 @@ class PolicyDocument:
         if holder is None or _siblings_flow(holder):
             section.fa.set_flow_style()
         if holder is not None:
-            _add_key(holder, key, section)
+            add_key(holder, key, section)
         elif scope.is_fleet:
-            _add_key(self.data, "defaults", CommentedMap([(key, section)]))
+            add_key(self.data, "defaults", CommentedMap([(key, section)]))
         else:
             entry = CommentedMap()
             for name, value in (("site", scope.site), ("group", scope.group)):
@@ -141,9 +99,9 @@ class PolicyDocument:
             entry[key] = section
             overrides = self._child_seq("overrides")
             if overrides is None:
-                _add_key(self.data, "overrides", CommentedSeq([entry]))
+                add_key(self.data, "overrides", CommentedSeq([entry]))
             else:
-                _append(overrides, entry)
+                append(overrides, entry)
 
     def update_section(
         self, scope: Scope, key: str, values: Mapping[str, Value], cleared: set[str]
@@ -173,7 +131,7 @@ class PolicyDocument:
         if scope.is_fleet:
             defaults = self.data.get("defaults")
             if isinstance(defaults, CommentedMap) and not defaults:
-                _delete_key(self.data, "defaults")
+                delete_key(self.data, "defaults")
             return
         overrides = self.data.get("overrides")
         if not isinstance(overrides, CommentedSeq):
@@ -185,10 +143,10 @@ class PolicyDocument:
                 and entry.get("site") == scope.site
                 and entry.get("group") == scope.group
             ):
-                _delete(overrides, index)
+                delete(overrides, index)
                 break
         if not overrides:
-            _delete_key(self.data, "overrides")
+            delete_key(self.data, "overrides")
 
     def remove_override(self, scope: Scope) -> bool:
         """Remove the whole override for ``scope``; False if there is none."""
@@ -201,9 +159,9 @@ class PolicyDocument:
                 and entry.get("site") == scope.site
                 and entry.get("group") == scope.group
             ):
-                _delete(overrides, index)
+                delete(overrides, index)
                 if not overrides:
-                    _delete_key(self.data, "overrides")
+                    delete_key(self.data, "overrides")
                 return True
         return False
 
@@ -229,9 +187,9 @@ class PolicyDocument:
         entry["codes"] = codes
         entry["severity"] = severity
         if entries is None:
-            _add_key(self.data, "vendor_codes", CommentedSeq([entry]))
+            add_key(self.data, "vendor_codes", CommentedSeq([entry]))
         else:
-            _append(entries, entry)
+            append(entries, entry)
 
     def remove_vendor_code(self, vendor: str, code: str) -> bool:
         """Stop surfacing ``code`` of ``vendor``; an entry left without codes is removed."""
@@ -247,9 +205,9 @@ class PolicyDocument:
                 codes.remove(code)
                 removed = True
                 if not codes:
-                    _delete(entries, entries.index(entry))
+                    delete(entries, entries.index(entry))
         if not entries:
-            _delete_key(self.data, "vendor_codes")
+            delete_key(self.data, "vendor_codes")
         return removed
 
     # --- whole policy (the JSON API) --------------------------------------------------
@@ -274,104 +232,6 @@ class PolicyDocument:
         if found is not None and not isinstance(found, kind):
             raise DocumentError(f"policy.yaml: {key} must be {what}")
         return found
-
-
-# ruamel keeps the comments and blank lines that follow a collection's last entry (often the
-# heading comment of the next top-level key) on that entry, in the innermost block collection
-# ending there. Appending or deleting the last entry would move or drop them with it, so they
-# are detached first and put back after the new last entry.
-
-
-def _tail(root: Collection) -> list[Collection]:
-    """The block collections that end where ``root`` ends, outermost first."""
-    path = [root]
-    while path[-1]:
-        current = path[-1]
-        last = current[-1] if isinstance(current, CommentedSeq) else current[list(current)[-1]]
-        if not isinstance(last, CommentedMap | CommentedSeq) or last.fa.flow_style() or not last:
-            break
-        path.append(last)
-    return path
-
-
-def _detach_trailing(root: Collection) -> str:
-    """The whole lines of comments and blank lines after ``root``'s last entry, taken off."""
-    text = ""
-    for node in reversed(_tail(root)):  # the innermost collection's come first in the file
-        if isinstance(node, CommentedMap) and node:
-            text += _detach_slot(node, list(node)[-1])
-        text += "".join(token.value for token in node.ca.end or [])
-        node.ca.end = []
-    return text
-
-
-def _detach_slot(mapping: CommentedMap, key: Any) -> str:
-    """The lines after ``key``'s (scalar or flow) value; a comment on its own line stays."""
-    slot = mapping.ca.items.get(key)
-    if slot is None or len(slot) < 3 or slot[2] is None:
-        return ""
-    same_line, _, following = slot[2].value.partition("\n")
-    if same_line.strip():
-        slot[2] = CommentToken(same_line + "\n", slot[2].start_mark, None)
-    else:
-        slot[2] = None
-    return str(following)
-
-
-def _attach_trailing(root: Collection, text: str) -> None:
-    """Put lines taken off by :func:`_detach_trailing` after ``root``'s last entry."""
-    if not text:
-        return
-    innermost = _tail(root)[-1]
-    if isinstance(innermost, CommentedSeq) or not innermost:
-        if innermost.ca.comment is None:
-            innermost.ca.comment = [None, None]  # ruamel writes end comments only with a list
-        innermost.ca.end = [CommentToken(text, CommentMark(0), None)]
-        return
-    slot = innermost.ca.items.setdefault(list(innermost)[-1], [None, None, None, None])
-    # A comment token after a value starts on the value's line: end that line first.
-    same_line = slot[2].value if slot[2] is not None else "\n"
-    slot[2] = CommentToken(same_line + text, CommentMark(0), None)
-
-
-def _append(seq: CommentedSeq, item: CommentedMap) -> None:
-    trailing = _detach_trailing(seq)
-    seq.append(item)
-    _attach_trailing(seq, trailing)
-
-
-def _add_key(mapping: CommentedMap, key: str, value: Any) -> None:
-    trailing = _detach_trailing(mapping)
-    mapping[key] = value
-    _attach_trailing(mapping, trailing)
-
-
-def _delete(seq: CommentedSeq, index: int) -> None:
-    trailing = _detach_trailing(seq) if index == len(seq) - 1 else ""
-    del seq[index]
-    _attach_trailing(seq, trailing)
-
-
-def _delete_key(mapping: CommentedMap, key: str) -> None:
-    """Delete ``key``; what followed its value (the next key's heading) now follows the
-    value before it."""
-    value = mapping[key]
-    trailing = _detach_slot(mapping, key)
-    if isinstance(value, CommentedMap | CommentedSeq) and not value.fa.flow_style():
-        trailing += _detach_trailing(value)
-    keys = list(mapping)
-    del mapping[key]
-    if keys.index(key) == 0:
-        return
-    previous = keys[keys.index(key) - 1]
-    before = mapping[previous]
-    if isinstance(before, CommentedMap | CommentedSeq) and before and not before.fa.flow_style():
-        # After whatever already trails it, so the comments keep their order.
-        _attach_trailing(before, _detach_trailing(before) + trailing)
-    elif trailing:
-        slot = mapping.ca.items.setdefault(previous, [None, None, None, None])
-        same_line = slot[2].value if slot[2] is not None else "\n"
-        slot[2] = CommentToken(same_line + trailing, CommentMark(0), None)
 
 
 def _siblings_flow(holder: CommentedMap) -> bool:

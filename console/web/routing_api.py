@@ -12,13 +12,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from alertmanager.recipients import LiveRouting
-from console.auth import Role
 from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.i18n import translate
 from console.routing import RoutingEditor
 from console.routing.apply import text_sha256
 from console.store import User
+from console.web.users import require_admin
+
+EDITS_ROUTING = "edits the routing"
 
 
 class RoutingOut(BaseModel):
@@ -94,8 +96,7 @@ def routing_api_router(
     async def put_routing(body: RoutingIn, user: ApiUser) -> Any:
         """Replace routing.yaml: validated, rendered, checked with amtool, Alertmanager
         reloaded and confirmed, or nothing changed (the same path as the Routing page)."""
-        if user.role != Role.ADMIN:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin edits the routing")
+        require_admin(user, EDITS_ROUTING)
         if editor is None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,

@@ -14,11 +14,11 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
 from alertmanager.recipients import LiveRouting
 from chargekeeper.config.render import ROUTING_FILE
 from chargekeeper.config.routing import WEEKDAYS, Schedule, Team, Technician, weekday_indexes
+from console.audit_log import find_change, latest_changes
 from console.auth import Role
 from console.context import ConsoleContext
 from console.routing import (
@@ -32,10 +32,11 @@ from console.routing import (
 )
 from console.routing.apply import CHANGE_KIND, text_sha256
 from console.routing.forms import FIELDS, FormValues
-from console.store import ConfigChange, User
-from console.web.guard import check_csrf, page_user
+from console.store import User
+from console.web.guard import page_user
 from console.web.render import render
-from console.web.routing_api import routing_api_router
+from console.web.routing_api import EDITS_ROUTING, routing_api_router
+from console.web.users import admin_posting
 
 # The audit page shows this many changes, newest first.
 CHANGES_SHOWN = 50
@@ -109,13 +110,11 @@ def routing_editor_router(
         status_code: int = 200,
     ) -> HTMLResponse:
         user, data = page_user(ctx, request)
-        flash: ConfigChange | None = None
         change_id = request.query_params.get("change", "")
-        if change_id.isdigit():
-            with ctx.sessions() as session:
-                flash = session.get(ConfigChange, int(change_id))
-            if flash is not None and flash.kind != CHANGE_KIND:
-                flash = None  # a Rules change: not this page's to announce
+        # A Rules change is not this page's to announce.
+        flash = (
+            find_change(ctx.sessions, CHANGE_KIND, int(change_id)) if change_id.isdigit() else None
+        )
         text = routing_file.read_text(encoding="utf-8") if routing_file.is_file() else ""
         routing = live.current if live else None
         return render(
@@ -144,12 +143,9 @@ def routing_editor_router(
         )
 
     async def admin_form(request: Request) -> tuple[User, FormValues]:
-        user, data = page_user(ctx, request)
-        if user.role != Role.ADMIN:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin edits the routing")
         form = await request.form()
         values = {key: [str(v) for v in form.getlist(key)] for key in form}
-        check_csrf(data, (values.get("csrf") or [""])[0])
+        user, _data = admin_posting(ctx, request, (values.get("csrf") or [""])[0], EDITS_ROUTING)
         if editor is None:
             raise HTTPException(status.HTTP_409_CONFLICT, "the routing is read-only here")
         return user, values
@@ -227,22 +223,13 @@ def routing_editor_router(
     @router.get("/routing/changes")
     def changes(request: Request) -> HTMLResponse:
         user, data = page_user(ctx, request)
-        with ctx.sessions() as session:
-            rows = list(
-                session.scalars(
-                    select(ConfigChange)
-                    .where(ConfigChange.kind == CHANGE_KIND)
-                    .order_by(ConfigChange.id.desc())
-                    .limit(CHANGES_SHOWN)
-                )
-            )
         return render(
             request,
             "routing_changes.html",
             ctx.config.language,
             user=user,
             csrf=data.csrf,
-            changes=rows,
+            changes=latest_changes(ctx.sessions, CHANGE_KIND, CHANGES_SHOWN),
             diff=lambda change: unified_diff(change.before, change.after),
             local_time=ctx.local_time,
         )

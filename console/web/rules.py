@@ -37,10 +37,11 @@ from console.rules import (
     policy_changes,
     preview,
 )
-from console.rules.api import rules_api_router
+from console.rules.api import CHANGES_RULES, rules_api_router
 from console.store import User
-from console.web.guard import check_csrf, page_user
+from console.web.guard import page_user
 from console.web.render import render
+from console.web.users import admin_posting
 
 Action = Literal["preview", "save"]
 SEVERITIES = ("warning", "critical")
@@ -66,11 +67,6 @@ class VendorForm:
     severity: str = "warning"
     problems: list[str] = field(default_factory=list)
     preview: PreviewResult | None = None
-
-
-def require_admin(user: User) -> None:
-    if user.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin changes the alert rules")
 
 
 def known_alert_type(key: str) -> AlertType:
@@ -179,9 +175,7 @@ def _pages(ctx: ConsoleContext, editor: PolicyEditor) -> APIRouter:
 
     def editor_user(request: Request, csrf: str) -> tuple[User, SessionData]:
         """The admin posting a form, with its CSRF token checked, while edits can go live."""
-        user, data = page_user(ctx, request)
-        require_admin(user)
-        check_csrf(data, csrf)
+        user, data = admin_posting(ctx, request, csrf, CHANGES_RULES)
         if editor.read_only_reason is not None:
             raise HTTPException(status.HTTP_409_CONFLICT, editor.read_only_reason)
         return user, data

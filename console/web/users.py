@@ -8,17 +8,30 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import delete, select
 
-from console.auth import Role, create_user
+from console.auth import Role, SessionData, create_user
 from console.auth.users import UserError
 from console.context import ConsoleContext
 from console.store import ApiToken, User
 from console.web.guard import check_csrf, page_user
 from console.web.render import render
 
+MANAGES_USERS = "manages users"
 
-def _require_admin(user: User) -> None:
+
+def require_admin(user: User, doing: str) -> None:
+    """Refuse (403) anyone but an admin; ``doing`` ends the message "only an admin ..."."""
     if user.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "only an admin manages users")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"only an admin {doing}")
+
+
+def admin_posting(
+    ctx: ConsoleContext, request: Request, csrf: str, doing: str
+) -> tuple[User, SessionData]:
+    """The logged-in admin posting a form, with the form's CSRF token checked."""
+    user, data = page_user(ctx, request)
+    require_admin(user, doing)
+    check_csrf(data, csrf)
+    return user, data
 
 
 def users_router(ctx: ConsoleContext) -> APIRouter:
@@ -26,7 +39,7 @@ def users_router(ctx: ConsoleContext) -> APIRouter:
 
     def page(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
         user, data = page_user(ctx, request)
-        _require_admin(user)
+        require_admin(user, MANAGES_USERS)
         with ctx.sessions() as session:
             users = list(session.scalars(select(User).order_by(User.username)))
         return render(
@@ -54,9 +67,7 @@ def users_router(ctx: ConsoleContext) -> APIRouter:
         password: Annotated[str, Form(max_length=1024)],
         role: Annotated[Role, Form()],
     ) -> Response:
-        admin, data = page_user(ctx, request)
-        _require_admin(admin)
-        check_csrf(data, csrf)
+        admin_posting(ctx, request, csrf, MANAGES_USERS)
         try:
             create_user(ctx.sessions, username, password, role)
         except UserError as exc:
@@ -67,9 +78,7 @@ def users_router(ctx: ConsoleContext) -> APIRouter:
     def remove_user(
         user_id: int, request: Request, csrf: Annotated[str, Form(max_length=128)]
     ) -> RedirectResponse:
-        admin, data = page_user(ctx, request)
-        _require_admin(admin)
-        check_csrf(data, csrf)
+        admin, _data = admin_posting(ctx, request, csrf, MANAGES_USERS)
         if user_id == admin.id:
             raise HTTPException(status.HTTP_409_CONFLICT, "an admin cannot remove themselves")
         with ctx.sessions.begin() as session:

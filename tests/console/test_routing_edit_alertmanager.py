@@ -4,31 +4,24 @@ test`, in the preview and in the receiver's own resolver; a failed reload puts i
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import yaml
 from sqlalchemy import select
 
-from alertmanager.amconfig import WebhookTarget
-from alertmanager.wiring import Receiver, build_receiver
-from chargekeeper.config.render import AlertmanagerSide, load_sources, render
+from alertmanager.wiring import Receiver
 from console.routing.alertmanager import routing_signature
 from console.store import ConfigChange, Delivery
-from tests.alertmanager.receiver_support import ROUTING_YAML, alert, wait_until, webhook
-from tests.console.support import ADMIN, client_for, console_config, log_in, post_webhook
-from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
+from tests.alertmanager.receiver_support import alert, wait_until, webhook
+from tests.console.editor_support import COMMENT, editor_stack, running
+from tests.console.support import ADMIN, client_for, log_in, post_webhook
+from tests.support.procs import free_port, require_binary
 
 pytestmark = pytest.mark.slow
 
-COMMENT = "# Lyon's team covers the Part-Dieu chargers around the clock.\n"
 ZOE = {
     "original_id": "",
     "id": "zoe",
@@ -42,71 +35,6 @@ LYON_ZOE = {"original_id": "", "id": "lyon-zoe", "sites": "lyon", "technicians":
 # A change of routes: Dan (already a technician) also covers Leeds.
 LEEDS_DAN = {"original_id": "", "id": "leeds-dan", "sites": "leeds", "technicians": "dan"}
 LYON_CRITICAL = ("site=lyon", "family=error", "severity=critical")
-
-
-@contextmanager
-def alertmanager_on(config_file: Path, port: int, log_dir: Path) -> Iterator[str]:
-    proc = ServerProcess(
-        "alertmanager",
-        [
-            require_binary("prometheus-alertmanager"),
-            f"--config.file={config_file}",
-            f"--storage.path={log_dir / 'am-data'}",
-            f"--web.listen-address=127.0.0.1:{port}",
-            "--cluster.listen-address=",
-        ],
-        log_dir,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/-/ready", proc=proc)
-        yield url
-    finally:
-        proc.stop()
-
-
-@dataclass
-class Stack:
-    config_dir: Path
-    am_file: Path
-    alertmanager_url: str
-    built: Receiver
-
-    @property
-    def routing_file(self) -> Path:
-        return self.config_dir / "routing.yaml"
-
-
-@contextmanager
-def editor_stack(
-    tmp_path: Path, *, am_reads: Path | None = None, console_am_port: int | None = None
-) -> Iterator[Stack]:
-    """A commented routing.yaml rendered once (as `chargekeeper up` leaves it), a real
-    Alertmanager reading ``am_reads`` (default: the rendered file) and the receiver+console.
-    ``console_am_port`` points the console at another port (an Alertmanager that is down)."""
-    port = free_port()
-    render_dir = tmp_path / "render"
-    console_yaml = (
-        f"alertmanager_url: http://127.0.0.1:{console_am_port or port}\nrender_dir: {render_dir}\n"
-    )
-    config_dir, state_dir = console_config(tmp_path, console_yaml)
-    routing = ROUTING_YAML.replace("coverage:\n", COMMENT + "coverage:\n")
-    (config_dir / "routing.yaml").write_text(routing)
-    token = (config_dir / "receiver-token").resolve()
-    side = AlertmanagerSide(WebhookTarget("http://127.0.0.1:1", token))
-    render(load_sources(config_dir), render_dir, [side])
-    am_file = render_dir / "alertmanager" / "alertmanager.yml"
-    if am_reads is not None:
-        shutil.copy(am_file, am_reads)
-    with alertmanager_on(am_reads or am_file, port, tmp_path) as url:
-        yield Stack(config_dir, am_file, url, build_receiver(config_dir, state_dir))
-
-
-def running(alertmanager_url: str) -> dict[str, Any]:
-    response = httpx.get(f"{alertmanager_url}/api/v2/status", timeout=5)
-    response.raise_for_status()
-    config: dict[str, Any] = yaml.safe_load(response.json()["config"]["original"])
-    return config
 
 
 def routes_test(config_file: Path, *labels: str) -> str:

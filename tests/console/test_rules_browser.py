@@ -11,28 +11,18 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.alertmanager.receiver_support import wait_until
-from tests.console.rules_support import rules_stack, threshold
+from tests.console.browser_support import assert_fits_width, log_in, screenshot
+from tests.console.editor_support import rules_stack, threshold
 from tests.console.support import ADMIN, serving
-
-# The browser fixture is test_browser's (one Chromium per module), used by its name.
-from tests.console.test_browser import ARTIFACTS, browser  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 
-def test_admin_changes_a_threshold_and_prometheus_has_it(
-    browser: Browser,  # noqa: F811 - the imported fixture
-    tmp_path: Path,
-) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+def test_admin_changes_a_threshold_and_prometheus_has_it(browser: Browser, tmp_path: Path) -> None:
     with rules_stack(tmp_path) as stack, serving(stack.built) as receiver:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(f"{receiver.url}/rules")
-        page.get_by_label("Username").fill(ADMIN[0])
-        page.get_by_label("Password").fill(ADMIN[1])
-        page.get_by_role("button", name="Log in").click()
-        expect(page).to_have_url(f"{receiver.url}/rules")
-        page.screenshot(path=ARTIFACTS / "rules.png", full_page=True)
+        log_in(page, receiver.url, "/rules", ADMIN)
+        screenshot(page, "rules")
 
         card = page.locator("#rule-faulted")
         card.get_by_label("Site").select_option("lyon")
@@ -60,18 +50,17 @@ def test_admin_changes_a_threshold_and_prometheus_has_it(
             10,
             "the new threshold in Prometheus",
         )
-        page.screenshot(path=ARTIFACTS / "rules-applied.png", full_page=True)
+        screenshot(page, "rules-applied")
 
         page.get_by_role("link", name="Rules change log").click()
         expect(page.locator("tr[data-change-id]")).to_have_count(1)
         page.locator("tr[data-change-id] a").click()
         expect(page.locator("pre.diff .diff-add").first).to_be_visible()
-        page.screenshot(path=ARTIFACTS / "rules-change.png", full_page=True)
+        screenshot(page, "rules-change")
 
         # A phone's width: the tables become cards and nothing scrolls sideways.
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{receiver.url}/rules#rule-faulted")
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"/rules scrolls sideways on a phone ({width}px)"
-        page.screenshot(path=ARTIFACTS / "rules-phone.png", full_page=True)
+        assert_fits_width(page)
+        screenshot(page, "rules-phone")
         page.close()

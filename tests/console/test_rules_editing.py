@@ -16,6 +16,7 @@ from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy
 from console.rules import (
     ALERT_TYPES_BY_KEY,
+    DocumentError,
     PolicyDocument,
     PolicyEditor,
     Scope,
@@ -157,6 +158,26 @@ def test_new_override_and_removal_leave_a_valid_file(tmp_path: Path) -> None:
     assert validated(document.text()).surfaced_codes() == [("ABB", "0x12", "critical")]
     assert document.remove_vendor_code("ABB", "0x12")
     assert "vendor_codes" not in document.text()
+
+
+def test_new_strings_read_back_as_strings_with_pyyaml() -> None:
+    # ruamel writes `no` and `1:30` plain (strings in YAML 1.2); PyYAML, which reads policy.yaml
+    # for `config render`, would read False and 90.
+    document = PolicyDocument("defaults:\n  faulted: {warning: 1m}\n")
+    document.set_section(Scope("no"), "faulted", {"warning": "2m"})
+    document.add_vendor_code("ABB", "1:30", "warning")
+    document.add_vendor_code("ABB", "104", "warning")
+    text = document.text()
+    assert '  - site: "no"\n' in text
+    assert "codes: [\"1:30\", '104']" in text
+    data = yaml.safe_load(text)
+    assert data["overrides"][0]["site"] == "no"
+    assert data["vendor_codes"][0]["codes"] == ["1:30", "104"]
+
+
+def test_a_file_that_is_not_yaml_is_a_document_error() -> None:
+    with pytest.raises(DocumentError, match=r"policy\.yaml is not valid YAML"):
+        PolicyDocument("defaults: [")
 
 
 def test_replace_with_keeps_comments_of_unchanged_parts() -> None:

@@ -14,7 +14,7 @@ import pytest
 from console.auth import issue_api_token
 from console.rules import policy_changes
 from tests.alertmanager.receiver_support import wait_until
-from tests.console.rules_support import POLICY, query, rules_stack, threshold
+from tests.console.editor_support import POLICY, query, rules_stack, threshold
 from tests.console.support import ADMIN, VIEWER, client_for, log_in
 
 pytestmark = pytest.mark.slow

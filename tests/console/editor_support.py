@@ -1,11 +1,16 @@
-"""A console with the Rules editor wired to a real Prometheus: the config directory of
-tests/console/support.py plus a policy, Prometheus's configuration rendered by
-``config render`` into a render directory, Prometheus (with ``--web.enable-lifecycle``, or
-without it to make reloads fail) and the real collector (``chargekeeper exporter``) serving
-the fleet's chargers, none of them connected."""
+"""Consoles with an editor wired to the real server it changes.
+
+- Rules: the config directory of tests/console/support.py plus a policy, Prometheus's
+  configuration rendered by ``config render``, Prometheus (with ``--web.enable-lifecycle``,
+  or without it to make reloads fail) and the real collector (``chargekeeper exporter``)
+  serving the fleet's chargers, none of them connected.
+- Routing: a commented routing.yaml rendered once (as ``chargekeeper up`` leaves it), a real
+  Alertmanager reading the rendered configuration, and the receiver with its console.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -14,11 +19,19 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
-from alertmanager.wiring import Receiver
+from alertmanager.amconfig import WebhookTarget
+from alertmanager.wiring import Receiver, build_receiver
 from chargekeeper.config.prometheus import PrometheusSetup
-from chargekeeper.config.render import PrometheusSide, load_sources, render
-from tests.console.support import build
+from chargekeeper.config.render import (
+    AlertmanagerSide,
+    PrometheusSide,
+    load_sources,
+    render,
+)
+from tests.alertmanager.receiver_support import ROUTING_YAML
+from tests.console.support import build, console_config, running_alertmanager
 from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
 
 # Chargers the collector has never seen count as disconnected once this grace has passed
@@ -113,3 +126,50 @@ def rules_stack(
         if collector:
             wait_for_http(f"http://127.0.0.1:{metrics_port}/healthz", proc=exporter)
         yield RulesStack(built, config_dir, render_dir, prometheus_url)
+
+
+COMMENT = "# Lyon's team covers the Part-Dieu chargers around the clock.\n"
+
+
+@dataclass
+class RoutingStack:
+    config_dir: Path
+    am_file: Path
+    alertmanager_url: str
+    built: Receiver
+
+    @property
+    def routing_file(self) -> Path:
+        return self.config_dir / "routing.yaml"
+
+
+@contextmanager
+def editor_stack(
+    tmp_path: Path, *, am_reads: Path | None = None, console_am_port: int | None = None
+) -> Iterator[RoutingStack]:
+    """A commented routing.yaml rendered once (as `chargekeeper up` leaves it), a real
+    Alertmanager reading ``am_reads`` (default: the rendered file) and the receiver+console.
+    ``console_am_port`` points the console at another port (an Alertmanager that is down)."""
+    port = free_port()
+    render_dir = tmp_path / "render"
+    console_yaml = (
+        f"alertmanager_url: http://127.0.0.1:{console_am_port or port}\nrender_dir: {render_dir}\n"
+    )
+    config_dir, state_dir = console_config(tmp_path, console_yaml)
+    routing = ROUTING_YAML.replace("coverage:\n", COMMENT + "coverage:\n")
+    (config_dir / "routing.yaml").write_text(routing)
+    token = (config_dir / "receiver-token").resolve()
+    side = AlertmanagerSide(WebhookTarget("http://127.0.0.1:1", token))
+    render(load_sources(config_dir), render_dir, [side])
+    am_file = render_dir / "alertmanager" / "alertmanager.yml"
+    if am_reads is not None:
+        shutil.copy(am_file, am_reads)
+    with running_alertmanager(tmp_path, am_reads or am_file, port) as url:
+        yield RoutingStack(config_dir, am_file, url, build_receiver(config_dir, state_dir))
+
+
+def running(alertmanager_url: str) -> dict[str, Any]:
+    response = httpx.get(f"{alertmanager_url}/api/v2/status", timeout=5)
+    response.raise_for_status()
+    config: dict[str, Any] = yaml.safe_load(response.json()["config"]["original"])
+    return config
