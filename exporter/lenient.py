@@ -91,8 +91,13 @@ def connector_number(value: Any, field: str) -> int:
 def number(value: Any, field: str) -> float:
     """A finite number, also when sent as a string ("7148.96", "1,5" with a decimal comma)."""
     kind = type(value)
-    if kind is float or kind is int:
+    if kind is float:
         result = float(value)
+    elif kind is int:
+        try:
+            result = float(value)
+        except OverflowError:  # a JSON integer with hundreds of digits
+            raise Unintelligible(PROPERTY, field, f"{_show(value)} is out of range") from None
     elif kind is str:
         try:
             result = float(value)  # surrounding whitespace is fine
@@ -118,7 +123,10 @@ def reading_value(value: Any) -> float | None:
             return _number_or_none(value)
         return result if math.isfinite(result) else None
     if kind is float or kind is int:
-        result = float(value)  # as number() reads it (an int beyond float range raises)
+        try:
+            result = float(value)
+        except OverflowError:  # an integer beyond float range: not a usable reading
+            return None
         return result if math.isfinite(result) else None
     return _number_or_none(value)
 

@@ -614,3 +614,14 @@ def test_connector_ids_are_bounded(version: str, action: str, payload: dict[str,
     setup = Setup(version)
     assert setup.call(action, payload)[2] == "PropertyConstraintViolation"
     assert setup.state.chargers["CP1"].connectors == {}
+
+
+def test_an_integer_beyond_float_range_is_not_an_internal_error() -> None:
+    """JSON integers have no size limit; one too large for a float is a bad reading, not a bug."""
+    setup = Setup("2.0.1")
+    sampled = [{"value": 10**400}, {"value": 2.5, "measurand": "Power.Active.Import"}]
+    reply = setup.call(
+        "MeterValues", {"evseId": 1, "meterValue": [{"timestamp": TS, "sampledValue": sampled}]}
+    )
+    assert reply[0] == 3, reply  # answered as any other MeterValues
+    assert setup.state.chargers["CP1"].connectors[1].power == 2.5
