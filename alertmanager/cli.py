@@ -61,6 +61,17 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        alertmanager_peers: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--alertmanager-peer",
+                help=(
+                    "Another Alertmanager of the cluster, reloaded too after a routing edit "
+                    "(repeat for each; overrides console.yaml)."
+                ),
+                show_default=False,
+            ),
+        ] = None,
         prometheus_url: Annotated[
             str | None,
             typer.Option(
@@ -87,6 +98,8 @@ def register(app: typer.Typer) -> None:
         overrides = ConsoleOverrides()
         if alertmanager_url is not None:
             overrides["alertmanager_url"] = alertmanager_url
+        if alertmanager_peers:
+            overrides["alertmanager_peers"] = alertmanager_peers
         if prometheus_url is not None:
             overrides["prometheus_url"] = prometheus_url
         if render_dir is not None:

@@ -229,8 +229,7 @@ def _print_urls(ports: Ports, console_login: str | None, chargers: int, state_di
         f"  collector metrics      http://{_address(ports.metrics)}/metrics",
         f"  Prometheus alerts      http://{_address(ports.prometheus)}/alerts",
         f"  Alertmanager           http://{_address(ports.alertmanager)}/#/alerts",
-        f"  alerts and deliveries  {receiver}/api/v1/alerts, {receiver}/api/v1/notifications",
-        f"  HTTP API (OpenAPI)     {receiver}/docs",
+        f"  HTTP API (OpenAPI)     {receiver}/docs (a console API token, from {receiver}/tokens)",
         f"  logs                   {state_dir / 'logs'}",
     ]
     if console_login is not None:

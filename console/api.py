@@ -1,7 +1,8 @@
 """The console's JSON API under ``/api/v1`` for non-browser clients, with bearer API tokens.
 
-The receiver already serves ``GET /api/v1/alerts`` (see ``alertmanager/README.md``); the
-console's list, with the page's filters, counts and acks, is ``GET /api/v1/console/alerts``.
+The receiver already serves ``GET /api/v1/alerts`` (see ``alertmanager/README.md``; it takes
+a console API token too); the console's list, with the page's filters, counts and acks, is
+``GET /api/v1/console/alerts``.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI resolves string annotations in the

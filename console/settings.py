@@ -9,6 +9,7 @@ refresh_seconds: 5                        # how often the alert list refreshes i
 silence_days: 7                           # the longest an ack silences an alert still firing
 prometheus_url: http://127.0.0.1:9090     # rules preview queries; reloaded after a policy edit
 render_dir: /var/lib/chargekeeper         # where `config render` writes prometheus/, alertmanager/
+alertmanager_peers: [http://alertmanager-2:9093]   # the cluster's other members (routing edits)
 ```
 
 ``render_dir`` and the two URLs are what the Rules and Routing editors need to make an edit
@@ -41,12 +42,16 @@ class ConsoleConfig(Strict):
     # The Rules and Routing editors: where to query, where the rendered files live.
     prometheus_url: str | None = None
     render_dir: Path | None = None
+    # The other Alertmanagers of a gossip cluster (alertmanager_url is one member): a routing
+    # edit is reloaded and confirmed on every member.
+    alertmanager_peers: list[str] = Field(default_factory=list)
 
 
 class ConsoleOverrides(TypedDict, total=False):
     """Settings given on ``chargekeeper receiver``'s command line, which win over the file."""
 
     alertmanager_url: str
+    alertmanager_peers: list[str]
     prometheus_url: str
     render_dir: Path
 

@@ -69,6 +69,9 @@ class EditTarget:
     config_dir: Path
     render_dir: Path
     alertmanager_url: str
+    # The other members of an Alertmanager cluster reading the same rendered file: each must
+    # run the new routing, or the members would route the same alert differently.
+    alertmanager_peers: tuple[str, ...] = ()
 
     @property
     def routing_file(self) -> Path:
@@ -87,7 +90,12 @@ def edit_target(config: ConsoleConfig, config_dir: Path) -> EditTarget | str:
         return "routing_ro_alertmanager"
     if not (config_dir / ROUTING_FILE).is_file():
         return "routing_ro_no_file"
-    return EditTarget(config_dir, config.render_dir, config.alertmanager_url)
+    return EditTarget(
+        config_dir,
+        config.render_dir,
+        config.alertmanager_url,
+        tuple(config.alertmanager_peers),
+    )
 
 
 @dataclass(frozen=True)
@@ -129,7 +137,9 @@ class RoutingEditor:
         self._live = live
         self._sessions = sessions
         self._run = run
-        self._alertmanager = AlertmanagerClient(target.alertmanager_url)
+        self._alertmanagers = [
+            AlertmanagerClient(url) for url in (target.alertmanager_url, *target.alertmanager_peers)
+        ]
         # Two admins saving at once must not interleave their renders, writes and reloads.
         self._lock = threading.Lock()
 
@@ -196,39 +206,46 @@ class RoutingEditor:
         except RenderError as exc:
             raise _ApplyFailed(f"nothing changed: {exc}") from None
         expected = routing_signature(yaml.safe_load(am_file.read_text(encoding="utf-8")))
-        may_have_loaded = False
+        # The members that may run the new file and must be reloaded if it is put back.
+        loaded: list[AlertmanagerClient] = []
         try:
             write_atomically(self.target.routing_file, new_text)
-            # A reload that timed out or was refused may still have read the new file.
-            may_have_loaded = True
-            self._alertmanager.reload()
-            if routing_signature(self._alertmanager.running_config()) != expected:
-                raise AlertmanagerProblem(
-                    "Alertmanager reloaded but does not run the new configuration: is it "
-                    f"started with --config.file={am_file}?"
-                )
+            for alertmanager in self._alertmanagers:
+                try:
+                    alertmanager.reload()
+                finally:
+                    # A reload that timed out or was refused may still have read the new
+                    # file; one that could not connect did not.
+                    loaded.append(alertmanager)
+                if routing_signature(alertmanager.running_config()) != expected:
+                    raise AlertmanagerProblem(
+                        f"Alertmanager at {alertmanager.base_url} reloaded but does not run the "
+                        f"new configuration: is it started with --config.file={am_file}?"
+                    )
         except AlertmanagerUnreachable as exc:
-            raise _ApplyFailed(self._restore(str(exc), before, am_before, False)) from None
+            loaded.pop()
+            raise _ApplyFailed(self._restore(str(exc), before, am_before, loaded)) from None
         except (AlertmanagerProblem, OSError) as exc:
-            raise _ApplyFailed(
-                self._restore(str(exc), before, am_before, may_have_loaded)
-            ) from None
+            raise _ApplyFailed(self._restore(str(exc), before, am_before, loaded)) from None
 
-    def _restore(self, failure: str, routing_text: str, am_text: str, may_have_loaded: bool) -> str:
-        """Put both files back; reload if Alertmanager may have taken the new one. Returns the
-        whole story for the person who saved."""
+    def _restore(
+        self, failure: str, routing_text: str, am_text: str, loaded: list[AlertmanagerClient]
+    ) -> str:
+        """Put both files back; reload the Alertmanagers that may have taken the new one.
+        Returns the whole story for the person who saved."""
         try:
             write_atomically(self.target.routing_file, routing_text)
             write_atomically(self.target.alertmanager_file, am_text)
         except OSError as exc:
             return f"{failure}. Restoring the previous files FAILED too ({exc}): check them by hand"
         story = f"{failure}. The previous routing.yaml and alertmanager.yml were restored"
-        if not may_have_loaded:
+        if not loaded:
             return story + "; Alertmanager keeps running the previous configuration."
-        try:
-            self._alertmanager.reload()
-        except AlertmanagerProblem as exc:
-            return story + f", but reloading Alertmanager with them failed: {exc}"
+        for alertmanager in loaded:
+            try:
+                alertmanager.reload()
+            except AlertmanagerProblem as exc:
+                return story + f", but reloading Alertmanager with them failed: {exc}"
         return story + " and Alertmanager reloaded them."
 
     def _record(

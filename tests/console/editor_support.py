@@ -137,6 +137,7 @@ class RoutingStack:
     am_file: Path
     alertmanager_url: str
     built: Receiver
+    peer_url: str = ""  # the second Alertmanager, when there is one
 
     @property
     def routing_file(self) -> Path:
@@ -145,16 +146,25 @@ class RoutingStack:
 
 @contextmanager
 def editor_stack(
-    tmp_path: Path, *, am_reads: Path | None = None, console_am_port: int | None = None
+    tmp_path: Path,
+    *,
+    am_reads: Path | None = None,
+    console_am_port: int | None = None,
+    peer_reads: Path | None = None,
 ) -> Iterator[RoutingStack]:
     """A commented routing.yaml rendered once (as `chargekeeper up` leaves it), a real
     Alertmanager reading ``am_reads`` (default: the rendered file) and the receiver+console.
-    ``console_am_port`` points the console at another port (an Alertmanager that is down)."""
+    ``console_am_port`` points the console at another port (an Alertmanager that is down);
+    ``peer_reads`` adds a second Alertmanager reading that file, named in
+    ``alertmanager_peers`` (its URL is ``stack.peer_url``)."""
     port = free_port()
+    peer_port = free_port()
     render_dir = tmp_path / "render"
     console_yaml = (
         f"alertmanager_url: http://127.0.0.1:{console_am_port or port}\nrender_dir: {render_dir}\n"
     )
+    if peer_reads is not None:
+        console_yaml += f"alertmanager_peers: [http://127.0.0.1:{peer_port}]\n"
     config_dir, state_dir = console_config(tmp_path, console_yaml)
     routing = ROUTING_YAML.replace("coverage:\n", COMMENT + "coverage:\n")
     (config_dir / "routing.yaml").write_text(routing)
@@ -164,8 +174,18 @@ def editor_stack(
     am_file = render_dir / "alertmanager" / "alertmanager.yml"
     if am_reads is not None:
         shutil.copy(am_file, am_reads)
-    with running_alertmanager(tmp_path, am_reads or am_file, port) as url:
-        yield RoutingStack(config_dir, am_file, url, build_receiver(config_dir, state_dir))
+    with ExitStack() as stack:
+        url = stack.enter_context(running_alertmanager(tmp_path, am_reads or am_file, port))
+        peer_url = ""
+        if peer_reads is not None:
+            if peer_reads != am_file:
+                shutil.copy(am_file, peer_reads)  # a member started on another file
+            peer_dir = tmp_path / "peer"
+            peer_dir.mkdir()
+            peer_url = stack.enter_context(running_alertmanager(peer_dir, peer_reads, peer_port))
+        yield RoutingStack(
+            config_dir, am_file, url, build_receiver(config_dir, state_dir), peer_url
+        )
 
 
 def running(alertmanager_url: str) -> dict[str, Any]:

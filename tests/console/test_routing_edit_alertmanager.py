@@ -171,3 +171,36 @@ def test_unreachable_alertmanager_leaves_the_running_configuration(tmp_path: Pat
         assert response.status_code == 502 and "does not exist" in response.text
         assert (stack.routing_file.read_text(), stack.am_file.read_text()) == before
         assert [c.outcome for c in changes(stack.built)] == ["rejected", "rejected"]
+
+
+def test_every_member_of_the_cluster_runs_the_edit(tmp_path: Path) -> None:
+    am_file = tmp_path / "render" / "alertmanager" / "alertmanager.yml"
+    with (
+        editor_stack(tmp_path, peer_reads=am_file) as stack,
+        client_for(stack.built) as client,
+    ):
+        csrf = log_in(client, ADMIN)
+        response = client.post("/routing/coverage", data={**LEEDS_DAN, "csrf": csrf})
+        assert response.status_code == 303, response.text
+        expected = routing_signature(yaml.safe_load(stack.am_file.read_text()))
+        for url in (stack.alertmanager_url, stack.peer_url):
+            assert routing_signature(running(url)) == expected, url
+            names = {r["name"] for r in running(url)["receivers"]}
+            assert "tech:dan:both" in names, url
+
+
+def test_a_member_on_another_file_puts_everything_back_on_every_member(tmp_path: Path) -> None:
+    with (
+        editor_stack(tmp_path, peer_reads=tmp_path / "elsewhere.yml") as stack,
+        client_for(stack.built) as client,
+    ):
+        before = (stack.routing_file.read_text(), stack.am_file.read_text())
+        running_before = routing_signature(running(stack.alertmanager_url))
+        csrf = log_in(client, ADMIN)
+        response = client.post("/routing/coverage", data={**LEEDS_DAN, "csrf": csrf})
+        assert response.status_code == 502
+        assert f"Alertmanager at {stack.peer_url} reloaded but does not run" in response.text
+        assert (stack.routing_file.read_text(), stack.am_file.read_text()) == before
+        # The first member had loaded the edit; it was reloaded with the previous files.
+        assert routing_signature(running(stack.alertmanager_url)) == running_before
+        assert routing_signature(running(stack.peer_url)) == running_before

@@ -456,10 +456,12 @@ def test_the_console_editors_reach_what_they_render_and_reload(compose: Compose)
     assert receiver.option("render-dir") == generated.target
     prometheus = compose.service("prometheus").option("web.listen-address").rpartition(":")[2]
     assert receiver.option("prometheus-url") == f"http://prometheus:{prometheus}"
-    alertmanager = compose.service("alertmanager-1").option("web.listen-address")
-    assert receiver.option("alertmanager-url") == (
-        f"http://alertmanager-1:{alertmanager.rpartition(':')[2]}"
-    )
+    members = [
+        f"http://{name}:{compose.service(name).option('web.listen-address').rpartition(':')[2]}"
+        for name in ("alertmanager-1", "alertmanager-2")
+    ]
+    # A routing edit reloads every member of the cluster, not only the one acks talk to.
+    assert [receiver.option("alertmanager-url"), *receiver.options("alertmanager-peer")] == members
 
 
 def test_the_raw_file_uses_only_defaulted_variables() -> None:
