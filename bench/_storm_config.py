@@ -160,7 +160,7 @@ def _routing(sites: int) -> dict[str, Any]:
 
 
 def disconnected_alert(charger: dict[str, Any], client: str, starts_at: str) -> dict[str, Any]:
-    """A critical ``ChargerDisconnected`` as Prometheus would post it (rules/alerts.yml labels)."""
+    """A critical ``ChargerDisconnected`` with the labels rules/detection.yml gives it."""
     cp, site = charger["id"], charger["site"]
     return {
         "labels": {

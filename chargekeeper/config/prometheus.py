@@ -24,9 +24,9 @@ PROMETHEUS_JOB = "prometheus"
 RECEIVER_JOB = "chargekeeper-receiver"
 
 # The hand-written rules, in the order Prometheus should load them, and the generated one.
-RULE_FILES = ("recording.yml", "availability.yml", "alerts.yml")
+RULE_FILES = ("detection.yml", "availability.yml", "meta.yml")
 THRESHOLDS_FILE = "thresholds.yml"
-# Every runbook_url in rules/alerts.yml starts with this; render swaps in the policy's base.
+# Every runbook_url in the hand-written rules starts with this; render swaps in the policy's base.
 SOURCE_RUNBOOK_BASE = "https://chargekeeper.example/rules/runbook.md"
 # Chargers the collector accepts without a fleet entry are labelled with this site and group.
 UNKNOWN = "unknown"

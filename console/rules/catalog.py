@@ -1,7 +1,7 @@
 """The alert types the Rules editor edits, the knobs of each, and how their values read.
 
 One entry per section of the policy's ``Thresholds`` (chargekeeper/config/policy.py), with the
-alert it controls in rules/alerts.yml. The editor shows durations as "5m" or "1h30m" and
+alert it controls in rules/detection.yml. The editor shows durations as "5m" or "1h30m" and
 ratios as percentages: that is how a maintenance lead thinks about them.
 """
 

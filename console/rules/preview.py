@@ -1,7 +1,7 @@
 """What would fire now under proposed thresholds, next to what Prometheus fires now.
 
 The live condition ages come from Prometheus's HTTP API: the recording rules (rules/
-recording.yml) that the charger and site alerts (ChargerDisconnected ... SiteOffline, in the
+detection.yml) that the charger and site alerts (ChargerDisconnected ... SiteOffline, in the
 same detection group) compare with their threshold series. :func:`would_fire` repeats those
 comparisons in Python with the proposed policy instead of the rendered threshold series;
 "fires now" is ``ALERTS{alertstate="firing"}``.

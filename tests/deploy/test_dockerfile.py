@@ -173,5 +173,5 @@ def test_the_build_context_makes_a_wheel_with_the_command_and_its_data(tmp_path:
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         scripts = archive.read(entry_points).decode()
     assert "chargekeeper = chargekeeper.cli:main" in scripts
-    assert {"rules/alerts.yml", "rules/recording.yml", "examples/demo/fleet.yaml"} <= names
+    assert {"rules/meta.yml", "rules/detection.yml", "examples/demo/fleet.yaml"} <= names
     assert "exporter/cli.py" in names and "alertmanager/cli.py" in names

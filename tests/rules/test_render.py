@@ -61,9 +61,9 @@ def test_render_writes_the_prometheus_side(tmp_path: Path) -> None:
     written = _render(_config_dir(tmp_path), out, PrometheusSetup(exporters=("10.0.0.1:9100",)))
     assert sorted(path.relative_to(out).as_posix() for path in written) == [
         "prometheus/prometheus.yml",
-        "prometheus/rules/alerts.yml",
         "prometheus/rules/availability.yml",
-        "prometheus/rules/recording.yml",
+        "prometheus/rules/detection.yml",
+        "prometheus/rules/meta.yml",
         "prometheus/rules/thresholds.yml",
     ]
     config = yaml.safe_load((out / "prometheus" / "prometheus.yml").read_text())
@@ -157,7 +157,7 @@ def test_a_rejected_render_replaces_nothing(tmp_path: Path) -> None:
     before = {path: path.read_text() for path in out.rglob("*.yml")}
     broken = tmp_path / "broken-rules"
     shutil.copytree(RULES_DIR, broken)
-    (broken / "alerts.yml").write_text(
+    (broken / "meta.yml").write_text(
         "groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: (\n"
     )
     config = _config_dir(tmp_path, "defaults:\n  disconnected: {warning: 1m}\n")
@@ -168,7 +168,7 @@ def test_a_rejected_render_replaces_nothing(tmp_path: Path) -> None:
 
 
 def test_missing_rules_are_a_render_error(tmp_path: Path) -> None:
-    with pytest.raises(RenderError, match=r"cannot read the hand-written rules: .*recording\.yml"):
+    with pytest.raises(RenderError, match=r"cannot read the hand-written rules: .*detection\.yml"):
         _render(_config_dir(tmp_path), tmp_path / "out", PrometheusSetup(rules_dir=tmp_path))
 
 
@@ -204,8 +204,8 @@ def _generated_rules_test(out: Path) -> str:
     rules = out / "prometheus" / "rules"
     return f"""\
 rule_files:
-  - {rules / "recording.yml"}
-  - {rules / "alerts.yml"}
+  - {rules / "detection.yml"}
+  - {rules / "meta.yml"}
   - {rules / "thresholds.yml"}
 evaluation_interval: 5s
 group_eval_order:
