@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Text, cast, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.dedup import AlertState, delivery_key, states_to_tell
@@ -35,6 +35,10 @@ from translator import Translation, Translator, UnknownCodeRecorder
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+
+# The key a webhook body made up by Chargekeeper (not sent by Alertmanager) carries, saying who
+# made it and why; Alertmanager's own bodies never have it, and the payload model ignores it.
+SYNTHESIZED_KEY = "chargekeeperSynthesized"
 
 
 def utc_now() -> datetime:
@@ -339,7 +343,7 @@ class Pipeline:
             delivery.dedup_key = delivery_key(recipient.id, channel, to_tell)
             delivery.receipt_id = receipt.id if receipt else None
             delivery.group_key = receipt.group_key if receipt else ""
-            delivery.site = told_views[0].site
+            delivery.site = told_views[0].site[:255]  # the column's length (PostgreSQL enforces it)
             delivery.alerts = [DeliveryAlert(alert_id=states[s][0].id) for s in to_tell]
             session.add(delivery)
             for state in to_tell:
@@ -466,6 +470,69 @@ def _alert_of(row: Alert, status: str) -> WebhookAlert:
             "fingerprint": row.fingerprint,
         }
     )
+
+
+def resolution_webhooks(
+    session: Session, row: Alert, ends_at: datetime, source: str, reason: str
+) -> list[tuple[WebhookPayload, dict[str, Any]]]:
+    """The webhooks Alertmanager would have sent had it told the stored firing ``row``'s
+    resolution: one per receiver that carried it, shaped like its latest webhook for it.
+
+    For resolutions Alertmanager never sends (an alert silenced until it resolves: it mutes the
+    resolved notification too). Fed to ``store``/``process`` like a real one, such a webhook
+    updates the same row, tells the same recipients under the same ``notify_resolved`` rule and
+    the same dedup, so a real resolution arriving as well tells nobody twice. The body records
+    ``source`` and ``reason`` under :data:`SYNTHESIZED_KEY`, and that receipt in the store
+    shows where the resolution came from.
+    """
+    alert = _alert_of(row, "resolved").model_dump(mode="json", by_alias=True)
+    alert["endsAt"] = as_utc(ends_at).isoformat()
+    webhooks = []
+    for receipt_id, raw in _latest_carrier_per_receiver(session, row).items():
+        body: dict[str, Any] = {
+            "version": "4",
+            "receiver": raw["receiver"],
+            "status": "resolved",
+            "alerts": [alert],
+            "groupLabels": raw.get("groupLabels", {}),
+            "commonLabels": alert["labels"],
+            "commonAnnotations": alert["annotations"],
+            "externalURL": raw.get("externalURL", ""),
+            "groupKey": raw.get("groupKey", ""),
+            "truncatedAlerts": 0,
+            SYNTHESIZED_KEY: {"by": source, "reason": reason, "firing_receipt": receipt_id},
+        }
+        webhooks.append((WebhookPayload.model_validate(body), body))
+    return webhooks
+
+
+def _latest_carrier_per_receiver(session: Session, row: Alert) -> dict[int, dict[str, Any]]:
+    """The latest stored Alertmanager webhook per receiver that carried ``row`` firing, by
+    receipt id.
+
+    Receipts do not index their alerts: the text search narrows the receipts since the alert
+    was first received to those naming its fingerprint, and their bodies are checked in full.
+    """
+    receipts = session.execute(
+        select(WebhookReceipt.id, WebhookReceipt.payload)
+        .where(
+            WebhookReceipt.received_at >= row.first_received_at,
+            cast(WebhookReceipt.payload, Text).contains(row.fingerprint),
+        )
+        .order_by(WebhookReceipt.id.desc())
+    ).all()
+    starts_at = as_utc(row.starts_at)
+    latest: dict[str, tuple[int, dict[str, Any]]] = {}
+    for receipt_id, raw in receipts:
+        if SYNTHESIZED_KEY in raw or raw.get("receiver") in latest:
+            continue
+        payload = WebhookPayload.model_validate(raw)
+        if any(
+            a.fingerprint == row.fingerprint and a.starts_at == starts_at and a.status == "firing"
+            for a in payload.alerts
+        ):
+            latest[payload.receiver] = (receipt_id, raw)
+    return dict(latest.values())
 
 
 # Fingerprints per IN (...) query: a batch of storm webhooks names thousands of alerts, more

@@ -129,7 +129,8 @@ def build_receiver(
         config.public_url,
     )
     # The console (issue 6) is served by the same app over the same store: its pages, its
-    # JSON API and the sweeper that expires the silences of resolved alerts.
+    # JSON API and the sweeper that stores the resolutions Alertmanager mutes (acked alerts) and
+    # expires the silences of resolved alerts.
     console_config = load_console_config(config_dir, console_overrides)
     console = build_console(
         config_dir,
@@ -139,6 +140,7 @@ def build_receiver(
         config.links_(),
         routing,
         console_config,
+        service.store,
     )
     routers = [hooks.router(), *console.routers]
     return Receiver(create_app(service, token, routers), service, local_servers)

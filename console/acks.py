@@ -4,20 +4,39 @@ An ack records who and when (``via="console"``), which stops escalation, and sil
 exact alert in Alertmanager until it resolves or until the chosen time. Unack deletes the
 alert's acks and expires the silence; a resolved alert's silence is expired by
 :meth:`AckService.expire_resolved`, so the same alert firing again is not hidden.
+
+Alertmanager mutes a silenced alert's resolution as well as its repeats
+(prometheus/alertmanager#226), so no webhook ever says that an acked alert resolved.
+:meth:`AckService.unannounced_resolutions` learns it by asking Alertmanager whether the alert
+is still active, and makes the resolved webhooks Alertmanager would have sent.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.payload import WebhookPayload
+from alertmanager.pipeline import resolution_webhooks
 from console.silences import SilenceClient
 from console.store import Acknowledgement, Alert, AlertSilence
 
+log = logging.getLogger(__name__)
+
 MAX_NOTE = 2000
+# Alertmanager keeps alerts in memory only: once restarted, it lists a firing alert again when
+# Prometheus resends it (every resend_delay after an evaluation: 1 min by default, 5 s under
+# `chargekeeper up`). Until it has been up this long, an alert acked before it started is not
+# taken as resolved for being absent.
+ALERTMANAGER_SETTLE = timedelta(minutes=2)
+RESOLVED_WHILE_SILENCED = (
+    "acknowledged alert no longer active in Alertmanager, which mutes a silenced alert's resolution"
+)
 
 
 class UnknownAlertError(LookupError):
@@ -113,6 +132,62 @@ class AckService:
                 .join(Alert, Alert.id == AlertSilence.alert_id)
                 .where(Alert.status == "resolved"),
             )
+
+    def unannounced_resolutions(self) -> list[tuple[WebhookPayload, dict[str, Any]]]:
+        """The resolved webhooks of acked alerts that resolved under their silence.
+
+        Every alert the store holds as firing with a console silence not expired yet is looked
+        up in Alertmanager (one query each: acked alerts are few); one no longer active there
+        has resolved, observed now. Absence proves nothing while a restarted Alertmanager
+        may not have heard of the alert again (:data:`ALERTMANAGER_SETTLE`). Its webhooks are
+        to be stored and processed like Alertmanager's own (see
+        ``alertmanager.pipeline.resolution_webhooks``), after which :meth:`expire_resolved`
+        expires its silence. :class:`SilenceError` (Alertmanager
+        unreachable or refusing) propagates before anything is returned: nothing is concluded
+        from an error.
+        """
+        if self._silences is None:
+            return []
+        first_ack = (
+            select(Acknowledgement.alert_id, func.min(Acknowledgement.at).label("at"))
+            .group_by(Acknowledgement.alert_id)
+            .subquery()
+        )
+        silenced = select(AlertSilence.alert_id).where(AlertSilence.expired_at.is_(None))
+        with self._sessions() as session:
+            acked = session.execute(
+                select(Alert.id, Alert.fingerprint, Alert.labels, first_ack.c.at)
+                .outerjoin(first_ack, first_ack.c.alert_id == Alert.id)
+                .where(Alert.status == "firing", Alert.id.in_(silenced))
+                .order_by(Alert.id)
+            ).all()
+        if not acked:
+            return []
+        started = self._silences.started_at()
+        settled = started + ALERTMANAGER_SETTLE <= self._clock()
+        gone: list[tuple[int, datetime]] = []
+        for alert_id, fingerprint, labels, acked_at in acked:
+            if not settled and (acked_at is None or _aware(acked_at) < started):
+                continue  # restarted since the ack: it may not know the alert again yet
+            if not self._silences.is_active(
+                {str(k): str(v) for k, v in labels.items()}, fingerprint
+            ):
+                gone.append((alert_id, self._clock()))
+        webhooks: list[tuple[WebhookPayload, dict[str, Any]]] = []
+        with self._sessions() as session:
+            for alert_id, observed_at in gone:
+                row = session.get_one(Alert, alert_id)
+                if row.status != "firing":  # its resolution arrived meanwhile
+                    continue
+                found = resolution_webhooks(
+                    session, row, observed_at, "console", RESOLVED_WHILE_SILENCED
+                )
+                if not found:
+                    log.warning(
+                        "alert %d resolved, but no stored webhook names its receiver", alert_id
+                    )
+                webhooks += found
+        return webhooks
 
     def _expire(self, session: Session, query: Select[AlertSilence]) -> int:
         rows = list(session.scalars(query.where(AlertSilence.expired_at.is_(None))))

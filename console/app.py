@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.concurrency import run_in_threadpool
@@ -19,7 +20,9 @@ from fastapi.responses import FileResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.groupcommit import WriterNotRunning
 from alertmanager.links import Links
+from alertmanager.payload import WebhookPayload
 from alertmanager.recipients import LiveRouting
 from chargekeeper.config.fleet import Fleet
 from console.acks import AckService
@@ -45,8 +48,11 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 STATIC_FILES = {"console.css": "text/css", "live.js": "text/javascript"}
-# How often silences of alerts that resolved meanwhile are expired in Alertmanager.
+# How often acked alerts are checked for a resolution Alertmanager muted, and the silences of
+# resolved alerts expired in Alertmanager.
 SWEEP_SECONDS = 5.0
+
+StoreWebhook = Callable[[WebhookPayload, dict[str, Any]], Awaitable[int]]
 
 
 @dataclass
@@ -65,8 +71,13 @@ def build_console(
     links: Links,
     routing: LiveRouting | None = None,
     config: ConsoleConfig | None = None,
+    store_webhook: StoreWebhook | None = None,
 ) -> Console:
-    """The console over an existing store; creates the first admin if one is configured."""
+    """The console over an existing store; creates the first admin if one is configured.
+
+    ``store_webhook`` is the receiver's way in for a webhook (``ReceiverService.store``): the
+    sweeper hands it the resolutions Alertmanager muted. Without it they are not learnt.
+    """
     config = config or load_console_config(config_dir)
     bootstrap_admin(sessions, state_dir)
     silences = SilenceClient(config.alertmanager_url) if config.alertmanager_url else None
@@ -86,7 +97,7 @@ def build_console(
         context,
         [
             _static_router(),
-            _sweeper(context),
+            _sweeper(context, store_webhook),
             login_router(context),
             alerts_router(context),
             alert_detail_router(context),
@@ -115,13 +126,13 @@ def _static_router() -> APIRouter:
     return router
 
 
-def _sweeper(context: ConsoleContext) -> APIRouter:
-    """A router with no routes whose lifespan expires resolved alerts' silences (and closes
-    the Alertmanager client at shutdown)."""
+def _sweeper(context: ConsoleContext, store_webhook: StoreWebhook | None) -> APIRouter:
+    """A router with no routes whose lifespan runs :func:`sweep` every ``SWEEP_SECONDS`` (and
+    closes the Alertmanager client at shutdown)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_sweep_forever(context))
+        task = asyncio.create_task(_sweep_forever(context, store_webhook))
         try:
             yield
         finally:
@@ -133,12 +144,32 @@ def _sweeper(context: ConsoleContext) -> APIRouter:
     return APIRouter(lifespan=lifespan)
 
 
-async def _sweep_forever(context: ConsoleContext) -> None:
+async def _sweep_forever(context: ConsoleContext, store_webhook: StoreWebhook | None) -> None:
     while True:
-        try:
-            expired = await run_in_threadpool(context.acks.expire_resolved)
-            if expired:
-                log.info("expired the silences of %d resolved alerts", expired)
-        except (SilenceError, SQLAlchemyError) as exc:
-            log.warning("expiring resolved alerts' silences failed, will retry: %s", exc)
+        # Sleeping first lets the receiver's service, started just before, start its writer.
         await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            await sweep(context.acks, store_webhook)
+        except (SilenceError, SQLAlchemyError, WriterNotRunning) as exc:
+            log.warning("sweeping acked alerts failed, will retry: %s", exc)
+
+
+async def sweep(acks: AckService, store_webhook: StoreWebhook | None) -> None:
+    """Store the resolutions of acked alerts that Alertmanager muted (the receiver then tells
+    them as it tells any), then expire the silences of every resolved alert.
+
+    Storing updates the alert in the store before it returns, so its silence is expired in this
+    same sweep. Any error leaves the rest for the next sweep.
+    """
+    if store_webhook is not None:
+        for payload, raw in await run_in_threadpool(acks.unannounced_resolutions):
+            receipt_id = await store_webhook(payload, raw)
+            log.info(
+                "alert %s resolved under its ack's silence: stored as webhook %d for %r",
+                payload.alerts[0].fingerprint,
+                receipt_id,
+                payload.receiver,
+            )
+    expired = await run_in_threadpool(acks.expire_resolved)
+    if expired:
+        log.info("expired the silences of %d resolved alerts", expired)

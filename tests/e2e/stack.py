@@ -93,7 +93,9 @@ class Inbox:
             mail = message_from_bytes(path.read_bytes(), policy=policy.default)
             assert isinstance(mail, EmailMessage)
             body = mail.get_body(("plain",))
-            text = f"{mail['Subject']}\n{body.get_content() if body is not None else ''}"
+            # A subject folded before its first word reads back with the fold's leading space.
+            subject = str(mail["Subject"]).strip()
+            text = f"{subject}\n{body.get_content() if body is not None else ''}"
             address = mail["To"].addresses[0].addr_spec
             new.append(Message("email", address, text, path.stat().st_mtime))
         sms_file = self.receiver_state / "sms" / "messages.jsonl"

@@ -8,11 +8,10 @@ acknowledges the alert with the ack form, which silences it in Alertmanager. For
 repeat intervals, while the alert is still firing in Prometheus and the second escalation
 tier falls due, nothing about it arrives: no webhook, no message to anyone.
 
-When the fault of an acknowledged alert clears, its resolution should be announced as
-receiver.yaml says (the error family is) and the ack's silence expired. Today neither happens:
-Alertmanager drops notifications of silenced alerts, resolutions included, so the receiver
-never hears of it. That test is a strict xfail until the console learns resolutions another
-way (it then passes, and strict turns the pass into a failure that asks to drop the marker).
+When the fault of an acknowledged alert clears, its resolution is announced as receiver.yaml
+says (the error family is) and the ack's silence expired. Alertmanager drops notifications of
+silenced alerts, resolutions included, so the receiver never hears of it from Alertmanager: the
+console's sweeper learns it by asking Alertmanager whether the acked alert is still active.
 """
 
 from __future__ import annotations
@@ -166,11 +165,12 @@ class ConsoleUser:
         assert response.status_code == 200 and match, response.text
         self.token = match.group(1)
 
-    def alert(self) -> dict[str, Any] | None:
-        """The charger's firing alert as the console's JSON API shows it, if there is one."""
+    def alert(self, status: str = "firing") -> dict[str, Any] | None:
+        """The charger's alert in ``status`` as the console's JSON API shows it, if there is
+        one."""
         response = self.client.get(
             "/api/v1/console/alerts",
-            params={"charge_point_id": CHARGER},
+            params={"charge_point_id": CHARGER, "status": status},
             headers={"Authorization": f"Bearer {self.token}"},
         )
         response.raise_for_status()
@@ -310,34 +310,27 @@ async def test_an_ack_in_the_console_stops_repeats_and_escalation(
         assert _told(acked.inbox, MANAGER) == set(), "the second tier was told after the ack"
 
 
-class ResolutionNotAnnounced(AssertionError):
-    """The one failure the resolution test expects today; any other failure still fails it."""
-
-
-@pytest.mark.xfail(
-    raises=ResolutionNotAnnounced,
-    strict=True,
-    reason=(
-        "Alertmanager does not send the resolution of a silenced alert (prometheus/alertmanager"
-        "#226), and the console expires the ack's silence only once a webhook says resolved"
-    ),
-)
 async def test_the_resolution_of_an_acknowledged_alert_is_announced(
     config_dir: Path, tmp_path: Path
 ) -> None:
     async with _acknowledged_fault(config_dir, tmp_path / "state") as acked:
         await acked.charger.clear_fault(1)
-        try:
-            # The error family is in receiver.yaml's notify_resolved.
-            await acked.stack.until(
-                _hears(acked.inbox, ON_CALL, {"email", "sms"}, resolved=True),
-                RESOLVED_WITHIN,
-                "the on-call technician to hear that the fault resolved",
-            )
-            await acked.stack.until(
-                lambda: all(s["status"]["state"] == "expired" for s in _silences(acked.stack)),
-                RESOLVED_WITHIN,
-                "the ack's silence to expire on resolution",
-            )
-        except AssertionError as missed:
-            raise ResolutionNotAnnounced(str(missed)) from missed
+        # The error family is in receiver.yaml's notify_resolved.
+        await acked.stack.until(
+            _hears(acked.inbox, ON_CALL, {"email", "sms"}, resolved=True),
+            RESOLVED_WITHIN,
+            "the on-call technician to hear that the fault resolved",
+        )
+        await acked.stack.until(
+            lambda: all(s["status"]["state"] == "expired" for s in _silences(acked.stack)),
+            RESOLVED_WITHIN,
+            "the ack's silence to expire on resolution",
+        )
+        assert await asyncio.to_thread(acked.technician.alert) is None
+        resolved = await asyncio.to_thread(acked.technician.alert, "resolved")
+        assert resolved is not None and resolved["id"] == acked.alert["id"], resolved
+        # Whatever Alertmanager sends once the silence is gone, the resolution is told once.
+        await asyncio.sleep(2 * GROUP_INTERVAL_SECONDS + 1)
+        acked.inbox.poll()
+        told = [m.channel for m in acked.inbox.messages if m.resolved and CHARGER in m.text]
+        assert sorted(told) == ["email", "sms"], told
