@@ -7,12 +7,28 @@ leave out has a default, so only a body that is not a webhook at all is refused.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # Alertmanager writes Go's zero time for "no end yet".
 _GO_ZERO_YEAR = 1
+
+
+def _without_nul(value: Any) -> Any:
+    """``value`` with every NUL character in its strings replaced by U+FFFD.
+
+    Label values come from chargers (vendor codes, info strings) and may hold NUL, which
+    PostgreSQL refuses in text: storing would fail on every retry, so the webhook would be
+    lost. The replacement keeps the rest of the text and shows where the NUL was.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 class _Lenient(BaseModel):
@@ -53,3 +69,8 @@ class WebhookPayload(_Lenient):
     external_url: str = Field(default="", alias="externalURL")
     group_key: str = Field(default="", alias="groupKey")
     truncated_alerts: int = Field(default=0, ge=0, alias="truncatedAlerts")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        return _without_nul(data)

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from console.store import Delivery, DeliveryState, WebhookReceipt
+from console.store import Alert, Delivery, DeliveryState, WebhookReceipt
 from console.store.migrations import alembic_config
 from tests.alertmanager.receiver_support import (
     alert,
@@ -56,5 +56,37 @@ def test_a_redelivered_webhook_is_stored_twice_and_told_once(
             with engine.connect() as connection:
                 version = connection.execute(text("SELECT version_num FROM alembic_version"))
                 assert version.scalar() == HEAD
+        finally:
+            engine.dispose()
+
+
+def test_labels_postgresql_would_refuse_are_stored_and_told(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    """A NUL in a charger-supplied label and a site longer than its column: SQLite takes both,
+    PostgreSQL refuses both, and a refused store would fail on every Alertmanager retry."""
+    url = postgres_server.url(postgres_server.empty_database())
+    config = write_config(tmp_path / "config", free_port(), extra=f"database_url: {url}\n")
+    long_site = "s" * 300
+    body = webhook([alert("CP-2", site=long_site, vendor_error_code="E\x0042")])
+    with running_receiver(config, tmp_path / "state") as receiver:
+        engine: Engine = receiver.built.service.pipeline.sessions.kw["bind"]
+        try:
+            assert receiver.post(body).status_code == 200
+
+            def processed() -> bool:
+                with Session(engine) as session:
+                    receipt = session.scalars(select(WebhookReceipt)).one()
+                return receipt.processed_at is not None
+
+            wait_until(processed, 15, "the webhook processed")
+            with Session(engine) as session:
+                receipt = session.scalars(select(WebhookReceipt)).one()
+                sites = session.scalars(select(Delivery.site)).all()
+                stored = session.scalars(select(Alert)).one()
+            assert receipt.error is None
+            assert sites and set(sites) == {long_site[:255]}
+            assert stored.labels["site"] == long_site  # the labels keep the whole value
+            assert stored.labels["vendor_error_code"] == "E\ufffd42"
         finally:
             engine.dispose()
