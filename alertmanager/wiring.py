@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from alertmanager.app import create_app
 from alertmanager.escalation import Escalator
@@ -57,8 +58,13 @@ class Receiver:
     local_servers: list[LocalSmtpServer | LocalSmsServer] = field(default_factory=list)
 
     def close(self) -> None:
+        """Stop the local providers and close the store's connections (once the app and its
+        workers have stopped: a connection still open would be dropped unclosed)."""
         for server in self.local_servers:
             server.stop()
+        engine = self.service.pipeline.sessions.kw.get("bind")
+        if isinstance(engine, Engine):
+            engine.dispose()
 
 
 def _free_port(host: str) -> int:
