@@ -166,7 +166,15 @@ class ThreadedReceiver:
 
 @contextmanager
 def running_receiver(config_dir: Path, state_dir: Path) -> Iterator[ThreadedReceiver]:
-    built = build_receiver(config_dir, state_dir)
+    """The receiver built from ``config_dir``, served (see :func:`serving`)."""
+    with serving(build_receiver(config_dir, state_dir)) as receiver:
+        yield receiver
+
+
+@contextmanager
+def serving(built: Receiver) -> Iterator[ThreadedReceiver]:
+    """The app served by uvicorn on a free port, lifespan included (outbox, silence sweeper);
+    stopped and closed afterwards."""
     receiver = ThreadedReceiver(built)
     receiver.thread.start()
     try:

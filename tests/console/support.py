@@ -16,8 +16,7 @@ from console.auth import Role, create_user
 from tests.alertmanager.receiver_support import (
     AUTH,
     TOKEN,
-    ThreadedReceiver,
-    wait_until,
+    serving,
     write_config,
 )
 from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
@@ -47,20 +46,6 @@ def build(tmp_path: Path, console_yaml: str = "") -> Receiver:
     create_user(sessions, *TECH, Role.TECHNICIAN)
     create_user(sessions, *VIEWER, Role.VIEWER)
     return built
-
-
-@contextmanager
-def serving(built: Receiver) -> Iterator[ThreadedReceiver]:
-    """The app served by uvicorn on a free port, lifespan included (outbox, silence sweeper)."""
-    receiver = ThreadedReceiver(built)
-    receiver.thread.start()
-    try:
-        wait_until(lambda: receiver.server.started, 10, "uvicorn did not start")
-        yield receiver
-    finally:
-        receiver.server.should_exit = True
-        receiver.thread.join(10)
-        built.close()
 
 
 @contextmanager

@@ -10,13 +10,18 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.alertmanager.receiver_support import ThreadedReceiver, alert, wait_until, webhook
+from tests.alertmanager.receiver_support import (
+    ThreadedReceiver,
+    alert,
+    serving,
+    wait_until,
+    webhook,
+)
 from tests.console.browser_support import assert_fits_width, log_in, screenshot
 from tests.console.support import (
     TECH,
     build,
     running_alertmanager,
-    serving,
     silences,
 )
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.alertmanager.receiver_support import wait_until
+from tests.alertmanager.receiver_support import serving, wait_until
 from tests.console.browser_support import assert_fits_width, log_in, screenshot
 from tests.console.editor_support import rules_stack, threshold
-from tests.console.support import ADMIN, serving
+from tests.console.support import ADMIN
 
 pytestmark = pytest.mark.slow
 
