@@ -19,9 +19,11 @@ import statistics
 import sys
 import time
 from asyncio.subprocess import PIPE
+from collections import Counter
 
 import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -44,6 +46,27 @@ def _registered(metrics: str) -> tuple[int, float, float]:
         ):
             statuses += float(line.rsplit(" ", 1)[1])
     return int(connected), boots, statuses
+
+
+def _slow(rtts: list[float], limit: float = 0.05) -> int:
+    return sum(rtt > limit for rtt in rtts)
+
+
+def _gc_pauses(metrics: str) -> Counter[str]:
+    """The collector's GC pauses longer than 25 ms so far, by generation."""
+    over: Counter[str] = Counter()
+    for family in text_string_to_metric_families(metrics):
+        if family.name != "chargekeeper_exporter_gc_pause_seconds":
+            continue
+        totals = {
+            s.labels["generation"]: s.value for s in family.samples if s.name.endswith("_count")
+        }
+        for sample in family.samples:
+            if sample.name.endswith("_bucket") and sample.labels["le"] == "0.025":
+                generation = sample.labels["generation"]
+                if totals[generation] > sample.value:
+                    over[f"gen{generation}"] = int(totals[generation] - sample.value)
+    return over
 
 
 async def _wait_registered(
@@ -108,10 +131,12 @@ async def measure_collector(count: int) -> None:
             rss = psutil.Process(proc.pid).memory_info().rss / 2**20
             print(f"collector resident memory: {rss:.0f} MB (target <= 500 MB)")
 
-            baseline_rtts = await _child("heartbeat", url, 3.0)
+            baseline_rtts = await _child("heartbeat", url, 5.0)
+            pauses_before = _gc_pauses((await client.get(metrics_url)).text)
             scraped_rtts, scrape_times = await asyncio.gather(
                 _child("heartbeat", url, 5.0), _child("scrape", metrics_url, 5.0)
             )
+            pauses = _gc_pauses((await client.get(metrics_url)).text) - pauses_before
             lag = max(scraped_rtts) - statistics.median(baseline_rtts)
             print(
                 f"/metrics scrape over HTTP: median {statistics.median(scrape_times) * 1000:.0f} ms"
@@ -121,6 +146,12 @@ async def measure_collector(count: int) -> None:
                 f"OCPP Heartbeat reply: median {statistics.median(baseline_rtts) * 1000:.1f} ms"
                 f" without scrapes, worst {max(scraped_rtts) * 1000:.1f} ms during scrapes"
                 f" -> loop lag {lag * 1000:.1f} ms (target <= 50 ms)"
+            )
+            print(
+                f"  Heartbeats over 50 ms: {_slow(baseline_rtts)} of {len(baseline_rtts)} without"
+                f" scrapes (worst {max(baseline_rtts) * 1000:.1f} ms), {_slow(scraped_rtts)} of"
+                f" {len(scraped_rtts)} during scrapes; collector GC pauses over 25 ms during"
+                f" scrapes: {dict(pauses) or 'none'}"
             )
 
             _, boots, statuses = _registered((await client.get(metrics_url)).text)

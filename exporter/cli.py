@@ -24,6 +24,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.loader import ConfigError
 from exporter.events import NullSink
+from exporter.gcschedule import GcSchedule
 from exporter.http import MetricsServer, fleet_exposition
 from exporter.influx import InfluxWriter
 from exporter.security import (
@@ -283,6 +284,13 @@ async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = 
         settings.metrics_listen.port,
         fleet_exposition(state, registry),
     )
+    gc_schedule = GcSchedule(
+        metrics,
+        open_connections=lambda: ocpp.connection_count,
+        closed_connections=lambda: ocpp.connections_closed,
+        busy=lambda: http.scraping,
+    )
+    gc_task: asyncio.Task[None] | None = None
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM) if stop is None else ()
     stop = stop or asyncio.Event()
@@ -302,9 +310,13 @@ async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = 
             int(profile),
             ListenAddress(host=settings.metrics_listen.host, port=http.port),
         )
+        gc_task = asyncio.create_task(gc_schedule.run(), name="gc-schedule")
         await stop.wait()
         log.info("shutting down: closing charger connections")
     finally:
+        if gc_task is not None:
+            gc_task.cancel()
+        gc_schedule.close()
         for signum in signals:
             loop.remove_signal_handler(signum)
         await ocpp.stop()

@@ -77,6 +77,12 @@ class MetricsServer:
         self.exposition = exposition
         self._server: asyncio.Server | None = None
         self._scrapes = asyncio.Semaphore(MAX_CONCURRENT_SCRAPES)
+        self._serving_scrapes = 0
+
+    @property
+    def scraping(self) -> bool:
+        """Whether a /metrics response is being rendered or sent right now."""
+        return self._serving_scrapes > 0
 
     @property
     def port(self) -> int:
@@ -160,35 +166,44 @@ class MetricsServer:
             )
             return
         async with self._scrapes:
-            chunks = iter(self.exposition())
+            self._serving_scrapes += 1
             try:
-                first = next(chunks, b"")
-            except Exception:
-                log.exception("rendering /metrics failed")
-                await _send_simple(writer, 500, "Internal Server Error", "see the exporter log\n")
-                return
-            lines = ["HTTP/1.1 200 OK", f"Content-Type: {CONTENT_TYPE}", "Connection: close"]
-            if chunked:
-                lines.append("Transfer-Encoding: chunked")
-            if gzip:
-                lines += ["Content-Encoding: gzip", "Vary: Accept-Encoding"]
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-            if head_only:
-                await writer.drain()
-                return
-            compressor = zlib.compressobj(GZIP_LEVEL, wbits=31) if gzip else None
-            # A failure after the headers went out ends the connection without the final
-            # zero-length chunk, so the scraper sees a truncated body, never a short success.
-            for chunk in itertools.chain((first,), chunks):
-                data = compressor.compress(chunk) if compressor else chunk
-                _write_body(writer, data, chunked)
-                await writer.drain()
-                await asyncio.sleep(0)  # drain() does not yield unless the socket is full
-            if compressor is not None:
-                _write_body(writer, compressor.flush(), chunked)
-            if chunked:
-                writer.write(b"0\r\n\r\n")
+                await self._send_exposition(writer, gzip, head_only, chunked=chunked)
+            finally:
+                self._serving_scrapes -= 1
+
+    async def _send_exposition(
+        self, writer: asyncio.StreamWriter, gzip: bool, head_only: bool, *, chunked: bool
+    ) -> None:
+        chunks = iter(self.exposition())
+        try:
+            first = next(chunks, b"")
+        except Exception:
+            log.exception("rendering /metrics failed")
+            await _send_simple(writer, 500, "Internal Server Error", "see the exporter log\n")
+            return
+        lines = ["HTTP/1.1 200 OK", f"Content-Type: {CONTENT_TYPE}", "Connection: close"]
+        if chunked:
+            lines.append("Transfer-Encoding: chunked")
+        if gzip:
+            lines += ["Content-Encoding: gzip", "Vary: Accept-Encoding"]
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        if head_only:
             await writer.drain()
+            return
+        compressor = zlib.compressobj(GZIP_LEVEL, wbits=31) if gzip else None
+        # A failure after the headers went out ends the connection without the final
+        # zero-length chunk, so the scraper sees a truncated body, never a short success.
+        for chunk in itertools.chain((first,), chunks):
+            data = compressor.compress(chunk) if compressor else chunk
+            _write_body(writer, data, chunked)
+            await writer.drain()
+            await asyncio.sleep(0)  # drain() does not yield unless the socket is full
+        if compressor is not None:
+            _write_body(writer, compressor.flush(), chunked)
+        if chunked:
+            writer.write(b"0\r\n\r\n")
+        await writer.drain()
 
 
 def _write_body(writer: asyncio.StreamWriter, data: bytes, chunked: bool) -> None:

@@ -8,7 +8,7 @@ from chargers (actions, vendor codes) are capped by :class:`BoundedLabel`.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 NAMESPACE = "chargekeeper_exporter"
 
@@ -86,6 +86,19 @@ class ExporterMetrics:
             "Points waiting to be written to InfluxDB.",
             namespace=NAMESPACE,
             registry=registry,
+        )
+        self.gc_pause = Histogram(
+            "gc_pause_seconds",
+            "Time the process stood still in CPython's cyclic garbage collector, by generation"
+            " collected (2 is a full collection).",
+            ("generation",),
+            namespace=NAMESPACE,
+            registry=registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+        )
+        self.gc_full_collections = counter(
+            "gc_full_collections_total",
+            "Full garbage collections run by the collector's GC schedule (exporter.gcschedule).",
         )
         # Charger-supplied label values pass through these before reaching a counter.
         self.action_label = BoundedLabel(100)

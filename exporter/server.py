@@ -139,6 +139,8 @@ class OcppServer:
         self._live: dict[str, _Live] = {}
         self._server: Server | None = None
         self._background: set[asyncio.Task[None]] = set()
+        # Websockets that ended since start, whatever the reason (exporter.gcschedule reads it).
+        self.connections_closed = 0
 
     @property
     def port(self) -> int:
@@ -148,6 +150,10 @@ class OcppServer:
 
     def connected_ids(self) -> Sequence[str]:
         return list(self._live)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._live)
 
     async def start(self) -> None:
         """Listen; raises OSError when the address cannot be bound."""
@@ -275,6 +281,7 @@ class OcppServer:
             reason = "error"
             log.exception("connection of charger %r failed", charge_point_id)
         finally:
+            self.connections_closed += 1
             if self._live.get(charge_point_id) is live:
                 del self._live[charge_point_id]
                 self.state.disconnected(charge_point_id, reason)
