@@ -219,11 +219,20 @@ def render(sources: ConfigSources, out_dir: Path, sides: Sequence[Side]) -> list
     return [out_dir / relative for relative in written]
 
 
-def _reload(server: str, address: str, timeout: float, hint: str = "") -> None:
-    """POST ``/-/reload`` so ``server`` re-reads its configuration; RenderError if it can't."""
-    url = f"http://{address}/-/reload"
+class ServerUnreachable(RenderError):
+    """No connection to the server: it cannot have acted on the request."""
+
+
+def reload_server(server: str, base: str, timeout: float = 10.0, hint: str = "") -> None:
+    """POST ``/-/reload`` so ``server`` re-reads its configuration; RenderError if it can't.
+
+    ``base`` is ``host:port`` or a URL (``https://host:port/prefix``).
+    """
+    url = (base if "://" in base else f"http://{base}").rstrip("/") + "/-/reload"
     try:
         response = httpx.post(url, timeout=timeout)
+    except httpx.ConnectError as exc:
+        raise ServerUnreachable(f"cannot reach {server} at {url}: {exc}") from None
     except httpx.HTTPError as exc:
         raise RenderError(f"cannot reach {server} at {url}: {exc}") from None
     if not response.is_success:
@@ -233,11 +242,11 @@ def _reload(server: str, address: str, timeout: float, hint: str = "") -> None:
         )
 
 
-def reload_prometheus(address: str, timeout: float = 10.0) -> None:
+def reload_prometheus(base: str, timeout: float = 10.0) -> None:
     """Ask Prometheus (started with --web.enable-lifecycle) to re-read its configuration."""
-    _reload("Prometheus", address, timeout, " (is it started with --web.enable-lifecycle?)")
+    reload_server("Prometheus", base, timeout, " (is it started with --web.enable-lifecycle?)")
 
 
-def reload_alertmanager(address: str, timeout: float = 10.0) -> None:
+def reload_alertmanager(base: str, timeout: float = 10.0) -> None:
     """Ask Alertmanager to re-read its configuration (its /-/reload is always enabled)."""
-    _reload("Alertmanager", address, timeout)
+    reload_server("Alertmanager", base, timeout)

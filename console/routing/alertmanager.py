@@ -1,8 +1,8 @@
 """What the Routing editor needs from Alertmanager and its rendered configuration file.
 
 The console is given Alertmanager's URL (``alertmanager_url``, perhaps behind a path prefix
-or HTTPS), so it talks to it with its own small client rather than
-``chargekeeper.config.render.reload_alertmanager``, which takes a host:port.
+or HTTPS). The editor must tell "unreachable" (Alertmanager cannot have acted) from "refused",
+and read back the configuration Alertmanager runs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import httpx
 import yaml
 
 from alertmanager.amconfig import WEBHOOK_PATH, WebhookTarget
+from chargekeeper.config.render import RenderError, ServerUnreachable, reload_alertmanager
 
 
 class AlertmanagerProblem(Exception):
@@ -88,18 +89,12 @@ class AlertmanagerClient:
         self._timeout = timeout
 
     def reload(self) -> None:
-        url = f"{self.base_url}/-/reload"
         try:
-            response = httpx.post(url, timeout=self._timeout)
-        except httpx.ConnectError as exc:
-            raise AlertmanagerUnreachable(f"cannot reach Alertmanager at {url}: {exc}") from None
-        except httpx.HTTPError as exc:
-            raise AlertmanagerProblem(f"cannot reach Alertmanager at {url}: {exc}") from None
-        if not response.is_success:
-            raise AlertmanagerProblem(
-                f"Alertmanager refused the new configuration ({url}: HTTP "
-                f"{response.status_code}): {response.text.strip()}"
-            )
+            reload_alertmanager(self.base_url, self._timeout)
+        except ServerUnreachable as exc:
+            raise AlertmanagerUnreachable(str(exc)) from None
+        except RenderError as exc:
+            raise AlertmanagerProblem(str(exc)) from None
 
     def running_config(self) -> dict[str, Any]:
         """The configuration Alertmanager runs (``config.original`` of ``/api/v2/status``)."""

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 from sqlalchemy.orm import Session, sessionmaker
@@ -237,7 +236,7 @@ class PolicyEditor:
             os.replace(staged, target)
             thresholds_written = True
             step = "reloading Prometheus"
-            reload_prometheus(_address(self.prometheus_url))
+            reload_prometheus(self.prometheus_url)
         except (RenderError, OSError, subprocess.SubprocessError) as exc:
             undone = self._undo(
                 before if policy_written else None,
@@ -292,9 +291,3 @@ def evaluation_interval(prometheus_yml: Path) -> int:
         if isinstance(seconds, int | float) and seconds >= 1
         else DEFAULT_INTERVAL_SECONDS
     )
-
-
-def _address(url: str) -> str:
-    """``http://host:port[/prefix]`` → ``host:port[/prefix]`` (what reload_prometheus takes)."""
-    parts = urlsplit(url)
-    return parts.netloc + parts.path.rstrip("/") if parts.netloc else url
