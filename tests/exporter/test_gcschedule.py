@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 import weakref
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -42,19 +44,28 @@ def connections() -> Connections:
     return Connections()
 
 
-@pytest.fixture
-def schedule(registry: CollectorRegistry, connections: Connections) -> Iterator[GcSchedule]:
+@contextlib.contextmanager
+def running_schedule(
+    connections: Connections, registry: CollectorRegistry | None = None, **options: Any
+) -> Iterator[GcSchedule]:
+    """A schedule over ``connections``' counts, its frozen objects handed back at the end."""
     gc.collect()
     schedule = GcSchedule(
-        ExporterMetrics(registry),
+        ExporterMetrics(registry or CollectorRegistry()),
         open_connections=lambda: connections.open,
         closed_connections=lambda: connections.closed,
-        min_spacing=0,
+        **options,
     )
     try:
         yield schedule
     finally:
         schedule.close()
+
+
+@pytest.fixture
+def schedule(registry: CollectorRegistry, connections: Connections) -> Iterator[GcSchedule]:
+    with running_schedule(connections, registry, min_spacing=0) as schedule:
+        yield schedule
 
 
 def frozen_cycle(schedule: GcSchedule) -> weakref.ref[Cycle]:
@@ -105,40 +116,21 @@ def test_closed_connections_make_a_full_collection_due(
     assert schedule.full_collection_due()
 
 
-def test_the_interval_bounds_the_time_between_full_collections(
-    registry: CollectorRegistry, connections: Connections
-) -> None:
-    schedule = GcSchedule(
-        ExporterMetrics(registry),
-        open_connections=lambda: connections.open,
-        closed_connections=lambda: connections.closed,
-        full_interval=0.2,
-        min_spacing=60,
-    )
-    try:
+def test_the_interval_bounds_the_time_between_full_collections(connections: Connections) -> None:
+    with running_schedule(connections, full_interval=0.2, min_spacing=60) as schedule:
         connections.closed = 10 * MIN_CLOSED  # within min_spacing: not yet
         assert not schedule.full_collection_due()
         time.sleep(0.2)
         assert schedule.full_collection_due()
         schedule.tick()
         assert not schedule.full_collection_due()
-    finally:
-        schedule.close()
 
 
-def test_a_scrape_defers_the_full_collection_up_to_the_limit(
-    registry: CollectorRegistry, connections: Connections
-) -> None:
+def test_a_scrape_defers_the_full_collection_up_to_the_limit(connections: Connections) -> None:
     scraping = True
-    schedule = GcSchedule(
-        ExporterMetrics(registry),
-        open_connections=lambda: connections.open,
-        closed_connections=lambda: connections.closed,
-        busy=lambda: scraping,
-        min_spacing=0,
-        max_deferral=0.3,
-    )
-    try:
+    with running_schedule(
+        connections, busy=lambda: scraping, min_spacing=0, max_deferral=0.3
+    ) as schedule:
         ref = frozen_cycle(schedule)
         connections.closed = MIN_CLOSED
         schedule.tick()
@@ -154,25 +146,18 @@ def test_a_scrape_defers_the_full_collection_up_to_the_limit(
         scraping = False
         schedule.tick()
         assert ref() is None
-    finally:
-        schedule.close()
 
 
 def test_pauses_are_observed_and_close_hands_the_gc_back(
     registry: CollectorRegistry, connections: Connections
 ) -> None:
-    schedule = GcSchedule(
-        ExporterMetrics(registry),
-        open_connections=lambda: connections.open,
-        closed_connections=lambda: connections.closed,
-    )
-    schedule.tick()
-    schedule.collect_all()
     count = "chargekeeper_exporter_gc_pause_seconds_count"
-    assert (registry.get_sample_value(count, {"generation": "1"}) or 0) >= 1
-    assert (registry.get_sample_value(count, {"generation": "2"}) or 0) >= 1
-    assert gc.get_freeze_count() > 0
-    schedule.close()
+    with running_schedule(connections, registry) as schedule:
+        schedule.tick()
+        schedule.collect_all()
+        assert (registry.get_sample_value(count, {"generation": "1"}) or 0) >= 1
+        assert (registry.get_sample_value(count, {"generation": "2"}) or 0) >= 1
+        assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
     before = registry.get_sample_value(count, {"generation": "2"})
     gc.collect()
