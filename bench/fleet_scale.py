@@ -7,7 +7,9 @@ The collector runs as its own process; the simulator drives the fleet from this 
 storm of all of them (connect, Boot, Status) fully registered within 30 s; a /metrics scrape
 delaying OCPP replies by at most 50 ms. Baselines measured in the same run: a bare websockets
 server holding the same number of connections (memory), and the probe's reply time while no
-scrape runs (latency).
+scrape runs (latency). Beside the worst reply during scrapes it prints how many replies took
+over 50 ms with and without scrapes, and the collector's GC pauses over 25 ms during the scrapes
+(from its ``chargekeeper_exporter_gc_pause_seconds``), so a stall can be told from a scrape.
 """
 
 from __future__ import annotations
