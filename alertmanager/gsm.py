@@ -112,10 +112,11 @@ def sanitise(text: str, limit: int) -> str:
 
 
 def truncate(text: str, max_septets: int) -> str:
-    """``text`` cut to ``max_septets`` GSM-7 septets, ending in '...' when cut."""
+    """``text`` cut to ``max_septets`` GSM-7 septets, ending in '...' when cut (if it fits)."""
     if septets(text) <= max_septets:
         return text
-    budget = max_septets - 3
+    ellipsis = "..." if max_septets > len("...") else ""
+    budget = max_septets - len(ellipsis)
     out: list[str] = []
     used = 0
     for char in text:
@@ -124,4 +125,4 @@ def truncate(text: str, max_septets: int) -> str:
             break
         out.append(char)
         used += cost
-    return "".join(out).rstrip() + "..."
+    return "".join(out).rstrip() + ellipsis

@@ -1,16 +1,19 @@
 """Messages from templates: Jinja2 per channel and language (``templates/<lang>/``).
 
 Email HTML is autoescaped, so charger-supplied text (codes, ``info``, descriptions) can never
-become markup. SMS text is made GSM-7 and cut to fit two segments while still saying what and
-where; a site-wide group is one message that lists its chargers.
+become markup. SMS text is made GSM-7 (one character outside it would halve the room, UCS-2)
+and sized for the sender's rate, which Twilio meters in segments: an alert about one charger
+fits one segment, a site-wide group (one message listing its chargers) two. What and where
+survive every cut; the email carries the details.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -19,10 +22,53 @@ from alertmanager import gsm
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "fr")
-SMS_MAX_SEGMENTS = 2
-SMS_MAX_SEPTETS = gsm.SEGMENT_GSM7 * SMS_MAX_SEGMENTS  # 306
-# Charger-supplied strings in an SMS line are cut to this many characters.
+# The sender's rate is in segments per second (1 for a US long code, the default), so every
+# segment an alert takes delays the next alert's SMS by a second.
+SMS_ONE_CHARGER_SEPTETS = gsm.SINGLE_GSM7  # 160: one segment
+SMS_SITE_WIDE_SEGMENTS = 2
+SMS_SITE_WIDE_SEPTETS = gsm.SEGMENT_GSM7 * SMS_SITE_WIDE_SEGMENTS  # 306
+# Charger-supplied strings in an SMS line are cut to this many septets unless a template says less.
 SMS_FIELD_LIMIT = 60
+# A translated problem cut shorter than this says too little to be worth its room.
+SMS_MIN_TITLE = 12
+
+Since = Literal["date", "time", ""]
+_SINCE_FORMATS: dict[Since, str] = {"date": "%Y-%m-%d %H:%M %Z", "time": "%H:%M %Z", "": ""}
+
+
+@dataclass(frozen=True)
+class SmsDetail:
+    """How much of each part an SMS shows (templates read it as ``detail``).
+
+    Lengths are in septets and cut charger-supplied text; 0 leaves the part out.
+    """
+
+    names: int = 40  # a charger id or a site name
+    code: int = 30  # the raw code(s) as received
+    title: int = 80  # the translated problem
+    since: Since = "date"  # when it began: date and time, the time only, or not at all
+    link: bool = True  # the console link, where the alert is acknowledged
+    title_takes_rest: bool = False  # the title is cut to the room the rest leaves
+
+
+_FULL = SmsDetail()
+# What a one-charger SMS gives up, in this order, until it fits one segment: the day (a firing
+# SMS comes seconds after the fault), the raw code (the email has it), the time, the end of
+# the translated problem, room in the charger id and site name, the translated problem, and
+# last the link rather than cut it (a cut link may point at another alert). The severity, the
+# charger, the alert's own words for what and the site are never given up.
+ONE_CHARGER_STEPS: tuple[SmsDetail, ...] = (
+    _FULL,
+    replace(_FULL, since="time"),
+    replace(_FULL, since="time", code=0),
+    replace(_FULL, since="", code=0),
+    replace(_FULL, since="", code=0, title_takes_rest=True),
+    replace(_FULL, since="", code=0, title_takes_rest=True, names=20),
+    replace(_FULL, since="", code=0, title=0, names=20),
+    replace(_FULL, since="", code=0, title_takes_rest=True, names=20, link=False),
+)
+# A site-wide SMS gives up charger lines instead, counting those left out.
+SITE_WIDE_DETAIL = _FULL
 
 
 @dataclass(frozen=True)
@@ -106,18 +152,60 @@ class Renderer:
         )
 
     def sms(self, context: MessageContext) -> str:
-        """An SMS of at most two GSM-7 segments: as many alerts listed as fit."""
+        """A GSM-7 SMS: one segment about one charger, at most two for a site-wide group."""
         template = self._template(context.language, "sms.txt")
-        shown = len(context.alerts)
-        while True:
-            values = _values(context, shown=shown)
-            text = _sms_text(template.render(values))
-            if gsm.septets(text) <= SMS_MAX_SEPTETS or shown <= 1:
-                return gsm.truncate(text, SMS_MAX_SEPTETS)
-            shown -= 1
+        if _site_wide(context.alerts):
+            return _site_wide_sms(template, context)
+        return _one_charger_sms(template, context)
 
 
-def _values(context: MessageContext, shown: int | None = None) -> dict[str, object]:
+def _one_charger_sms(template: jinja2.Template, context: MessageContext) -> str:
+    """The first of :data:`ONE_CHARGER_STEPS` that fits one segment."""
+    title = context.alerts[0].title if context.alerts else ""
+    text = ""
+    for detail in ONE_CHARGER_STEPS:
+        text = _render_sms(template, context, detail)
+        over = gsm.septets(text) - SMS_ONE_CHARGER_SEPTETS
+        shown_title = gsm.septets(_sms_field(title, detail.title))
+        if over > 0 and detail.title_takes_rest and shown_title:
+            # The title appears once: cutting it by `over` septets makes the message fit.
+            room = shown_title - over
+            if room < SMS_MIN_TITLE:
+                continue
+            text = _render_sms(template, context, replace(detail, title=room))
+            over = gsm.septets(text) - SMS_ONE_CHARGER_SEPTETS
+        if over <= 0:
+            return text
+    return gsm.truncate(text, SMS_ONE_CHARGER_SEPTETS)
+
+
+def _site_wide_sms(template: jinja2.Template, context: MessageContext) -> str:
+    """At most two segments, listing as many of the group's chargers as fit."""
+    shown = len(context.alerts)
+    while True:
+        text = _render_sms(template, context, SITE_WIDE_DETAIL, shown)
+        if gsm.septets(text) <= SMS_SITE_WIDE_SEPTETS or shown <= 1:
+            return gsm.truncate(text, SMS_SITE_WIDE_SEPTETS)
+        shown -= 1
+
+
+def _render_sms(
+    template: jinja2.Template,
+    context: MessageContext,
+    detail: SmsDetail,
+    shown: int | None = None,
+) -> str:
+    values = _values(context, shown=shown, since=detail.since)
+    return _sms_text(template.render(values, detail=detail))
+
+
+def _site_wide(alerts: Sequence[AlertView]) -> bool:
+    return len({alert.charge_point_id for alert in alerts}) > 1
+
+
+def _values(
+    context: MessageContext, shown: int | None = None, since: Since = "date"
+) -> dict[str, object]:
     zone = _zone(context.timezone)
     alerts = list(context.alerts)
     shown = len(alerts) if shown is None else shown
@@ -129,9 +217,9 @@ def _values(context: MessageContext, shown: int | None = None) -> dict[str, obje
         "hidden": len(alerts) - shown,
         "first": alerts[0] if alerts else None,
         "count": len(alerts),
-        "since": _local(first, zone),
+        "since": _local(first, zone, _SINCE_FORMATS[since]),
         "local": lambda value: _local(value, zone),
-        "site_wide": len({alert.charge_point_id for alert in alerts}) > 1,
+        "site_wide": _site_wide(alerts),
         "severity": _worst(alert.severity for alert in alerts),
     }
 
@@ -143,10 +231,10 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _local(value: datetime | None, zone: ZoneInfo) -> str:
+def _local(value: datetime | None, zone: ZoneInfo, form: str = _SINCE_FORMATS["date"]) -> str:
     if value is None:
         return ""
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+    return value.astimezone(zone).strftime(form)
 
 
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
@@ -161,7 +249,8 @@ def _one_line(value: object) -> str:
 
 
 def _sms_field(value: object, limit: int = SMS_FIELD_LIMIT) -> str:
-    return gsm.sanitise(str(value), limit)
+    """Untrusted text for an SMS: GSM-7, one line, at most ``limit`` septets ("" for 0)."""
+    return gsm.sanitise(str(value), limit) if limit > 0 else ""
 
 
 def _sms_text(rendered: str) -> str:

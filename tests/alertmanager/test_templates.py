@@ -1,4 +1,4 @@
-"""Rendering: GSM-7 arithmetic, SMS that fit two segments, escaped charger text, languages."""
+"""Rendering: GSM-7 arithmetic, escaped charger text, languages (SMS bodies: test_sms_render)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alertmanager import gsm
-from alertmanager.render import SMS_MAX_SEPTETS, AlertView, MessageContext, Renderer
+from alertmanager.render import AlertView, MessageContext, Renderer
 
 STARTS = datetime(2026, 11, 24, 13, 23, tzinfo=UTC)
 
@@ -95,34 +95,6 @@ def test_charger_text_is_escaped_in_html_and_kept_literal_in_text() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;x&lt;/b&gt;" in email.html
     assert "<script>alert(1)</script>" in email.text  # plain text is not markup
     assert "\n" not in email.subject
-
-
-def test_sms_says_what_and_where_in_at_most_two_segments() -> None:
-    long_text = "very long explanation " * 40
-    sms = Renderer().sms(context(view(title=long_text, action=long_text)))
-    assert gsm.is_gsm7(sms)
-    assert gsm.segments(sms) <= 2 and gsm.septets(sms) <= SMS_MAX_SEPTETS
-    assert sms.startswith("CRITICAL: CP-1 in fault at Lyon Part-Dieu since 2026-11-24 14:23 CET")
-    assert "https://console.example/alerts/1" in sms
-
-
-def test_sms_sanitises_charger_text_control_characters_and_non_gsm() -> None:
-    sms = Renderer().sms(context(view(charge_point_id="CP\r\nFAKE LINE", title="漢字\x1b[31m")))
-    first_line = sms.splitlines()[0]
-    assert "CP FAKE LINE in fault" in first_line  # the injected line break is gone
-    assert gsm.is_gsm7(sms) and "\x1b" not in sms
-
-
-def test_site_wide_group_is_one_sms_listing_chargers_and_counting_the_rest() -> None:
-    views = [
-        view(f"CP-{n:03d}", alertname="ChargerDisconnected", code="", title="") for n in range(50)
-    ]
-    sms = Renderer().sms(context(*views))
-    assert gsm.segments(sms) <= 2
-    assert sms.startswith("CRITICAL: 50 chargers offline at Lyon Part-Dieu")
-    listed = [n for n in range(50) if f"CP-{n:03d}" in sms]
-    assert listed == list(range(len(listed))) and 10 < len(listed) < 50
-    assert f"+{50 - len(listed)} more" in sms
 
 
 def test_site_wide_email_lists_every_charger() -> None:
