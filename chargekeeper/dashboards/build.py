@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from chargekeeper.dashboards import availability, charger, fleet, site
+from chargekeeper.dashboards import availability, charger, fleet, site, stack
 from chargekeeper.dashboards.grafana import JSON
 
 DASHBOARDS_DIR = Path(__file__).resolve().parents[2] / "grafana" / "dashboards"
@@ -17,6 +17,7 @@ BUILDERS: dict[str, Callable[[], JSON]] = {
     "site.json": site.build,
     "charger-detail.json": charger.build,
     "availability.json": availability.build,
+    "stack-health.json": stack.build,
 }
 
 

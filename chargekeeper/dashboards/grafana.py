@@ -131,9 +131,11 @@ def panel(
     extra: JSON | None = None,
     no_value: str | None = None,
     links: Sequence[JSON] = (),
+    thresholds: Sequence[tuple[float | None, str]] = (),
 ) -> JSON:
     """One panel; its datasource is that of its targets (all targets share one).
-    ``links`` are data links on every value (e.g. to a charger's dashboard)."""
+    ``links`` are data links on every value (e.g. to a charger's dashboard); ``thresholds``
+    are (from value, colour) steps, the first from ``None`` (the base colour)."""
     datasources = {target["datasource"]["uid"] for target in targets}
     if len(datasources) != 1:
         raise ValueError(f"panel {title!r} mixes datasources {sorted(datasources)}")
@@ -142,6 +144,11 @@ def panel(
         defaults["noValue"] = no_value
     if links:
         defaults["links"] = list(links)
+    if thresholds:
+        defaults["thresholds"] = {
+            "mode": "absolute",
+            "steps": [{"value": value, "color": color} for value, color in thresholds],
+        }
     result: JSON = {
         "type": kind,
         "title": title,
@@ -155,6 +162,17 @@ def panel(
     if extra:
         result.update(extra)
     return result
+
+
+def row(title: str) -> JSON:
+    """A row header: a full-width, always expanded title over the panels that follow it."""
+    return {
+        "type": "row",
+        "title": title,
+        "collapsed": False,
+        "panels": [],
+        "gridPos": {"w": GRID_WIDTH, "h": 1},
+    }
 
 
 def layout(panels: Sequence[JSON]) -> list[JSON]:

@@ -28,8 +28,13 @@ def dashboards() -> dict[str, dict[str, Any]]:
     return {name: build() for name, build in BUILDERS.items()}
 
 
+def content(dashboard: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The panels that show data: every panel but the row headers."""
+    return [panel for panel in dashboard["panels"] if panel["type"] != "row"]
+
+
 def queries(dashboard: Mapping[str, Any], kind: str) -> Iterator[Query]:
-    for panel in dashboard["panels"]:
+    for panel in content(dashboard):
         for target in panel["targets"]:
             if target["datasource"]["type"] != kind:
                 continue
@@ -41,6 +46,7 @@ def interpolate(text: str, values: Mapping[str, str]) -> str:
     """Replace ``$name`` and ``${name}`` by ``values``, longest names first; fail on leftovers."""
     for name in sorted(values, key=len, reverse=True):
         text = text.replace("${" + name + "}", values[name]).replace("$" + name, values[name])
-    leftover = re.findall(r"\$\{?\w+", text)
+    # "$1" is PromQL's (label_replace's replacement), and no Grafana variable name.
+    leftover = re.findall(r"\$\{?[A-Za-z_]\w*", text)
     assert not leftover, f"no value for {leftover} in {text}"
     return text

@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from chargekeeper.dashboards import DASHBOARDS_DIR, render_all
-from tests.grafana.panels import dashboards
+from chargekeeper.dashboards.stack import meta_alert_names
+from tests.grafana.panels import content, dashboards
 
 GRAFANA_DIR = DASHBOARDS_DIR.parent
 EXPECTED_UIDS = {
@@ -21,6 +22,7 @@ EXPECTED_UIDS = {
     "site.json": "chargekeeper-site",
     "charger-detail.json": "chargekeeper-charger",
     "availability.json": "chargekeeper-availability",
+    "stack-health.json": "chargekeeper-stack",
 }
 ALL = dashboards()
 
@@ -64,7 +66,7 @@ def test_panels_have_units_and_datasource_variables(name: str) -> None:
     variables = _variables(board)
     ids = [panel["id"] for panel in board["panels"]]
     assert len(ids) == len(set(ids))
-    for panel in board["panels"]:
+    for panel in content(board):
         where = f"{name} / {panel['title']}"
         assert panel["fieldConfig"]["defaults"]["unit"], f"{where}: no unit"
         uid = panel["datasource"]["uid"]
@@ -75,7 +77,7 @@ def test_panels_have_units_and_datasource_variables(name: str) -> None:
             assert target["datasource"] == panel["datasource"], where
             text = target.get("expr") or target["query"]
             builtin = {"timeFilter", "__interval", "__rate_interval", "__range"}
-            for used in re.findall(r"\$\{?(\w+)", text):
+            for used in re.findall(r"\$\{?([A-Za-z_]\w*)", text):
                 assert used in variables or used in builtin, f"{where}: ${used} undefined"
 
 
@@ -83,7 +85,7 @@ def test_panels_have_units_and_datasource_variables(name: str) -> None:
 def test_panels_read_recording_rules_not_raw_series(name: str) -> None:
     # Raw collector series only where no recording rule exists: the energy counter, whose
     # increase must be taken per instance before summing.
-    for panel in ALL[name]["panels"]:
+    for panel in content(ALL[name]):
         for target in panel["targets"]:
             for metric in re.findall(r"\bocpp_\w+", target.get("expr", "")):
                 assert metric == "ocpp_connector_energy_joules_total", (panel["title"], metric)
@@ -121,7 +123,7 @@ def test_data_links_open_a_dashboard_with_those_variables() -> None:
     links = [
         link["url"]
         for board in ALL.values()
-        for panel in board["panels"]
+        for panel in content(board)
         for link in panel["fieldConfig"]["defaults"].get("links", [])
     ]
     assert links
@@ -131,3 +133,50 @@ def test_data_links_open_a_dashboard_with_those_variables() -> None:
         target = _variables(by_uid[match[1]])
         for name in re.findall(r"var-(\w+)=", match[2]):
             assert name in target, (url, name)
+
+
+def test_rows_are_full_width_headers_above_their_panels() -> None:
+    board = ALL["stack-health.json"]
+    rows = [panel for panel in board["panels"] if panel["type"] == "row"]
+    assert rows and board["panels"][0] in rows
+    for header in rows:
+        assert header["gridPos"]["x"] == 0 and header["gridPos"]["w"] == 24, header["title"]
+        below = [
+            panel
+            for panel in content(board)
+            if panel["gridPos"]["y"]
+            < header["gridPos"]["y"]
+            < panel["gridPos"]["y"] + panel["gridPos"]["h"]
+        ]
+        assert not below, f"{header['title']} cuts through {[p['title'] for p in below]}"
+
+
+def _stack_exprs() -> list[str]:
+    return [
+        target["expr"] for panel in content(ALL["stack-health.json"]) for target in panel["targets"]
+    ]
+
+
+def test_stack_health_reads_no_per_charger_series() -> None:
+    for expr in _stack_exprs():
+        assert "charge_point_id" not in expr and "chargekeeper_charge_point" not in expr, expr
+        assert "vendor_error_code" not in expr, expr  # up to 2,000 values per collector
+
+
+def test_stack_health_counters_are_rates_and_collectors_follow_the_variable() -> None:
+    for expr in _stack_exprs():
+        for counter in re.findall(r"\b\w+_total\b", expr):
+            assert re.search(
+                rf"(rate|increase)\({counter}\{{[^}}]*\}}\[\$__(rate_interval|range)\]", expr
+            ), expr
+        if "chargekeeper_exporter_" in expr or 'job="chargekeeper-exporter"' in expr:
+            assert 'instance=~"$collector"' in expr, expr
+        for histogram in re.findall(r"histogram_quantile\(.*?sum by \(([^)]*)\)", expr, re.S):
+            assert histogram.split(", ")[0] == "le", expr
+
+
+def test_stack_health_lists_every_meta_alert() -> None:
+    assert {"ChargekeeperCollectorDown", "Watchdog"} <= set(meta_alert_names())
+    exprs = "\n".join(_stack_exprs())
+    for name in meta_alert_names():
+        assert name in exprs, name

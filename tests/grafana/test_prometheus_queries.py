@@ -10,21 +10,29 @@ has data only for a disconnected charger).
 One change for speed: the availability tile groups run every 5 minutes and every hour in
 production; here their ``interval`` is cut to seconds (the rendered file is edited and
 Prometheus reloaded with SIGHUP) so that tiles and ratios exist within the test.
+
+For the Stack health dashboard the stack also gets the receiver, a second collector writing
+to VictoriaMetrics as its InfluxDB, a dead third collector and a charger that breaks the
+protocol (tests/grafana/stack_side.py).
 """
 
 from __future__ import annotations
 
+import math
 import re
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.grafana.panels import LABEL_VALUES, Query, dashboards, interpolate, queries
+from tests.grafana.stack_side import StackSide, attach_stack_side, misbehave
 from tests.rules.test_integration import POLICY, SCENARIOS, TIME_SCALE, Stack, running_stack
 
 pytestmark = pytest.mark.slow
@@ -44,6 +52,7 @@ BINDINGS: dict[str, list[dict[str, str]]] = {
         for scenario in SCENARIOS
     ],
     "chargekeeper-availability": [{"client": "acme", "site": ALL_SITES}],
+    "chargekeeper-stack": [{"collector": ".*"}],
 }
 WAIT_SECONDS = 120
 
@@ -67,12 +76,26 @@ def _fast_tiles(stack: Stack) -> None:
     prometheus.popen.send_signal(signal.SIGHUP)
 
 
+@dataclass(frozen=True)
+class Running:
+    stack: Stack
+    side: StackSide
+
+
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     tmp_path = tmp_path_factory.mktemp("stack")
-    with running_stack(tmp_path, SCENARIOS, _policy_with_maintenance(), TIME_SCALE) as running:
-        _fast_tiles(running)
-        yield running
+    with running_stack(tmp_path, SCENARIOS, _policy_with_maintenance(), TIME_SCALE) as stack:
+        # Renders the rule files again: before the tiles are made fast.
+        side = attach_stack_side(stack, SITES)
+        _fast_tiles(stack)
+        misbehave(side)
+        yield Running(stack, side)
+
+
+@pytest.fixture(scope="module")
+def stack(running: Running) -> Stack:
+    return running.stack
 
 
 def _api(stack: Stack, path: str, params: dict[str, Any]) -> list[Any]:
@@ -120,9 +143,19 @@ def test_every_panel_query_returns_data(stack: Stack) -> None:
     assert not empty, "no data:\n" + "\n".join(str(query) for _, query in empty)
 
 
-def test_variable_queries_list_real_values(stack: Stack) -> None:
+def test_variable_queries_list_real_values(running: Running) -> None:
+    stack = running.stack
     # With client "acme" and site "site-fault" chosen upstream, as Grafana chains them.
-    expected = {"client": {"acme"}, "site": set(SITES), "charge_point_id": {"FAULT-0001"}}
+    expected = {
+        "client": {"acme"},
+        "site": set(SITES),
+        "charge_point_id": {"FAULT-0001"},
+        "instance": {
+            f"127.0.0.1:{stack.metrics_port}",
+            running.side.second_collector,
+            running.side.dead_collector,
+        },
+    }
     for board in dashboards().values():
         for variable in board["templating"]["list"]:
             if variable["type"] != "query":
@@ -146,3 +179,91 @@ def test_maintenance_shows_and_leaves_availability(stack: Stack) -> None:
         "query",
         {"query": f'chargekeeper_charge_point:available{{charge_point_id="{MAINTAINED}"}}'},
     )
+
+
+def _panel_query(uid: str, title: str, metric: str = "") -> Query:
+    """The query of panel ``title`` (the one reading ``metric`` if the panel has several)."""
+    [query] = [q for u, q in _cases() if u == uid and q.panel == title and metric in q.text]
+    return query
+
+
+def _peaks(stack: Stack, query: Query, label: str) -> dict[str, float]:
+    """``label`` value → the highest number the query gave for it (NaN samples left out)."""
+    peaks: dict[str, float] = {}
+    for series in _run(stack, query, BINDINGS["chargekeeper-stack"][0]):
+        samples = series.get("values") or [series["value"]]
+        numbers = [float(value) for _, value in samples if not math.isnan(float(value))]
+        key = series["metric"].get(label, "")
+        peaks[key] = max([peaks.get(key, -math.inf), *numbers])
+    return peaks
+
+
+# What the stack did, and where the Stack health dashboard must show it: panel, the query's
+# metric (for panels with several), the label, and the label value that must be above zero.
+SHOWN_ABOVE_ZERO = [
+    ("Connections accepted, refused and ended", "refused", "reason", "subprotocol_missing"),
+    ("Connections accepted, refused and ended", "refused", "reason", "unknown_charge_point"),
+    ("CALLERRORs sent by code", "", "error_code", "FormationViolation"),
+    ("Non-compliant frames by action", "", "action", "StatusNotification"),
+    ("Vendor error reports by vendor", "", "vendor", "unknown"),  # no BootNotification
+    ("InfluxDB points written, failed writes, dropped points", "written", "", ""),
+    ("Webhooks by outcome", "webhooks", "outcome", "stored"),
+    ("Notifications by channel and outcome", "sent", "channel", "email"),
+    # The GC schedule collects generation 1 every second (generation 0 with it).
+    ("GC pause by generation", "0.99", "generation", "1"),
+    ("Watchdog", "", "", ""),
+]
+
+
+def _above_zero(stack: Stack, title: str, metric: str, label: str, value: str) -> bool:
+    query = _panel_query("chargekeeper-stack", title, metric)
+    return _peaks(stack, query, label).get(value, 0) > 0
+
+
+def _only_the_dead_collector_down(stack: Stack) -> bool:
+    query = _panel_query("chargekeeper-stack", "Targets down by job")
+    down = {"chargekeeper-exporter": 1, "chargekeeper-receiver": 0, "prometheus": 0}
+    return _peaks(stack, query, "job") == down
+
+
+def _dead_collector_alerted(running: Running) -> bool:
+    dead = {"instance": running.side.dead_collector, "job": "chargekeeper-exporter"}
+    rows = _run(
+        running.stack,
+        _panel_query("chargekeeper-stack", "Stack alerts firing or pending"),
+        BINDINGS["chargekeeper-stack"][0],
+    )
+    return any(
+        row["metric"]["alertname"] == "ChargekeeperCollectorDown"
+        and dead.items() <= row["metric"].items()
+        for row in rows
+    )
+
+
+def test_stack_health_shows_what_the_stack_did(running: Running) -> None:
+    """The panels show, with the right labels, what the stack really did: the misbehaving
+    charger's refusals and frames (again now, so that their rate is above zero) and their
+    history written, the dead collector and its meta alert, webhooks and notifications,
+    garbage collections."""
+    stack = running.stack
+    # A rate rises only from a value Prometheus has scraped: the fixture's round must be in
+    # Prometheus before the second one (the second collector is scraped after a reload).
+    callerrors = _panel_query("chargekeeper-stack", "CALLERRORs sent by code")
+    deadline = time.monotonic() + WAIT_SECONDS
+    while "FormationViolation" not in _peaks(stack, callerrors, "error_code"):
+        assert time.monotonic() < deadline, "the fixture's CALLERROR was never scraped"
+        time.sleep(0.5)
+    misbehave(running.side)
+    pending: list[tuple[str, Callable[[], bool]]] = [
+        (f"{title}: {value}", partial(_above_zero, stack, title, metric, label, value))
+        for title, metric, label, value in SHOWN_ABOVE_ZERO
+    ]
+    pending += [
+        ("only the dead collector down", partial(_only_the_dead_collector_down, stack)),
+        ("ChargekeeperCollectorDown", partial(_dead_collector_alerted, running)),
+    ]
+    deadline = time.monotonic() + WAIT_SECONDS
+    while pending and time.monotonic() < deadline:
+        pending = [(what, shown) for what, shown in pending if not shown()]
+        time.sleep(1)
+    assert not pending, f"not shown: {[what for what, _ in pending]}"
