@@ -21,6 +21,7 @@ from chargekeeper.config.policy import MaintenanceWindow, Policy
 
 EXPORTER_JOB = "chargekeeper-exporter"
 PROMETHEUS_JOB = "prometheus"
+ALERTMANAGER_JOB = "alertmanager"
 RECEIVER_JOB = "chargekeeper-receiver"
 
 # The hand-written rules, in the order Prometheus should load them, and the generated one.
@@ -58,6 +59,8 @@ def prometheus_config(setup: PrometheusSetup) -> dict[str, Any]:
         job(EXPORTER_JOB, setup.exporters),
         # Prometheus's own metrics carry prometheus_notifications_* for the meta alerts.
         job(PROMETHEUS_JOB, [setup.prometheus]),
+        # alertmanager_notifications_* (webhooks to the receiver) and cluster membership.
+        job(ALERTMANAGER_JOB, setup.alertmanagers),
     ]
     if setup.receivers:
         scrape_configs.append(job(RECEIVER_JOB, setup.receivers))

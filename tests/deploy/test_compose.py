@@ -290,9 +290,7 @@ def scrape_targets(prometheus_yml: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
-def test_prometheus_scrapes_the_collector_receiver_and_itself(
-    compose: Compose, rendered: Path
-) -> None:
+def test_prometheus_scrapes_every_component_and_itself(compose: Compose, rendered: Path) -> None:
     prometheus = compose.service("prometheus")
     config = read_yaml(rendered / generated_file(prometheus, "config.file"))
     collector = compose.service("collector")
@@ -300,6 +298,10 @@ def test_prometheus_scrapes_the_collector_receiver_and_itself(
     assert scrape_targets(config) == {
         "chargekeeper-exporter": [f"collector:{port_of(collector.option('metrics-listen'))}"],
         "prometheus": [f"prometheus:{port_of(prometheus.option('web.listen-address'))}"],
+        "alertmanager": [
+            f"{service.name}:{port_of(service.option('web.listen-address'))}"
+            for service in compose.with_image("prom/alertmanager")
+        ],
         "chargekeeper-receiver": [f"receiver:{port_of(receiver.option('listen'))}"],
     }
 

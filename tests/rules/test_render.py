@@ -75,7 +75,11 @@ def test_render_writes_the_prometheus_side(tmp_path: Path) -> None:
     jobs = {
         job["job_name"]: job["static_configs"][0]["targets"] for job in config["scrape_configs"]
     }
-    assert jobs == {"chargekeeper-exporter": ["10.0.0.1:9100"], "prometheus": ["127.0.0.1:9090"]}
+    assert jobs == {
+        "chargekeeper-exporter": ["10.0.0.1:9100"],
+        "prometheus": ["127.0.0.1:9090"],
+        "alertmanager": ["127.0.0.1:9093"],
+    }
     assert not list(out.glob(".render-*")), "the staging directory is removed"
 
 
