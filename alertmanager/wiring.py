@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from alertmanager.app import create_app
+from alertmanager.backlog import OutboxBacklog
 from alertmanager.escalation import Escalator
 from alertmanager.localsms import LocalSmsServer
 from alertmanager.localsmtp import LocalSmtpServer
@@ -179,6 +180,7 @@ def build_service(
     )
     outbox = Outbox(sessions, config.retry_policy(), failover=pipeline.failover)
     metrics = ReceiverMetrics()
+    metrics.registry.register(OutboxBacklog(sessions))
     worker = OutboxWorker(outbox, notifiers, metrics, limiters)
     escalator = Escalator(sessions, pipeline, escalation) if escalation else None
     return ReceiverService(
