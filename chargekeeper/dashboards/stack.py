@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from chargekeeper.config.prometheus import (
+    ALERTMANAGER_JOB,
     DEFAULT_RULES_DIR,
     EXPORTER_JOB,
     PROMETHEUS_JOB,
@@ -37,10 +38,11 @@ from chargekeeper.dashboards.grafana import (
 
 UID = "chargekeeper-stack"
 
-STACK_JOBS = f'job=~"{EXPORTER_JOB}|{RECEIVER_JOB}|{PROMETHEUS_JOB}"'
+STACK_JOBS = f'job=~"{EXPORTER_JOB}|{RECEIVER_JOB}|{PROMETHEUS_JOB}|{ALERTMANAGER_JOB}"'
 COLLECTORS = f'job="{EXPORTER_JOB}", instance=~"$collector"'
 RECEIVER = f'job="{RECEIVER_JOB}"'
 PROMETHEUS = f'job="{PROMETHEUS_JOB}"'
+ALERTMANAGER_WEBHOOKS = f'job="{ALERTMANAGER_JOB}", integration="webhook"'
 EXPORTER = "chargekeeper_exporter_"
 SENT = "chargekeeper_notifications_sent_total"
 FAILED = "chargekeeper_notifications_failed_total"
@@ -520,6 +522,53 @@ def receiver_panels() -> list[JSON]:
             unit="percentunit",
             description="Share of attempts that failed: ChargekeeperNotificationsFailing warns "
             "above 20 % and pages above 90 % over 10 minutes. No value while nothing is sent.",
+        ),
+        _graph(
+            "Outbox backlog",
+            [
+                prometheus(
+                    f"max by (channel, state) (chargekeeper_outbox_deliveries{{{RECEIVER}}})",
+                    "{{channel}} {{state}}",
+                ),
+            ],
+            unit="short",
+            description="Messages waiting to be sent, counted in the store (replicas sharing "
+            "it report the same figure, hence max).",
+        ),
+        _graph(
+            "Oldest waiting message",
+            [
+                prometheus(
+                    f"max by (channel) (chargekeeper_outbox_oldest_age_seconds{{{RECEIVER}}})",
+                    "{{channel}}",
+                ),
+            ],
+            unit="s",
+            description="How long the oldest message still in the outbox has waited: "
+            "ChargekeeperNotificationsDelayed warns above 10 minutes.",
+        ),
+        _graph(
+            "Alertmanager webhooks to the receiver",
+            [
+                prometheus(
+                    per_second(
+                        "alertmanager_notifications_total", ALERTMANAGER_WEBHOOKS, "instance"
+                    ),
+                    "{{instance}} sent",
+                ),
+                prometheus(
+                    per_second(
+                        "alertmanager_notifications_failed_total",
+                        ALERTMANAGER_WEBHOOKS,
+                        "instance",
+                    ),
+                    "{{instance}} failed",
+                ),
+            ],
+            unit="reqps",
+            width=24,
+            description="Each Alertmanager's webhook attempts to the receiver (Watchdog "
+            "heartbeats included): ChargekeeperReceiverUnreachable pages when half fail.",
         ),
     ]
 

@@ -209,6 +209,7 @@ SHOWN_ABOVE_ZERO = [
     ("InfluxDB points written, failed writes, dropped points", "written", "", ""),
     ("Webhooks by outcome", "webhooks", "outcome", "stored"),
     ("Notifications by channel and outcome", "sent", "channel", "email"),
+    ("Alertmanager webhooks to the receiver", "notifications_total", "", ""),
     # The GC schedule collects generation 1 every second (generation 0 with it).
     ("GC pause by generation", "0.99", "generation", "1"),
     ("Watchdog", "", "", ""),
@@ -222,7 +223,12 @@ def _above_zero(stack: Stack, title: str, metric: str, label: str, value: str) -
 
 def _only_the_dead_collector_down(stack: Stack) -> bool:
     query = _panel_query("chargekeeper-stack", "Targets down by job")
-    down = {"chargekeeper-exporter": 1, "chargekeeper-receiver": 0, "prometheus": 0}
+    down = {
+        "chargekeeper-exporter": 1,
+        "chargekeeper-receiver": 0,
+        "prometheus": 0,
+        "alertmanager": 0,
+    }
     return _peaks(stack, query, "job") == down
 
 
