@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, insert, select
+from sqlalchemy import Text, cast, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.dedup import AlertState, delivery_key, states_to_tell
@@ -136,11 +137,13 @@ class Pipeline:
         in one executemany, which costs a fraction of building an ORM object per alert and keeps
         the webhooks waiting on this commit to milliseconds. Webhooks of one batch may carry the
         same alert (an HA pair's twins arrive together): the second updates the first's values.
+        A replica sharing the store may insert the same new alert at the same moment: see
+        ``_insert_unseen``.
         """
         now = self._clock()
         with self.sessions.begin() as session:
             known = _alert_rows(session, [a for payload, _ in webhooks for a in payload.alerts])
-            new: dict[tuple[str, datetime], dict[str, Any]] = {}
+            unseen: dict[tuple[str, datetime], list[tuple[WebhookAlert, bool]]] = {}
             receipts: list[WebhookReceipt] = []
             for payload, raw in webhooks:
                 receipt = WebhookReceipt(
@@ -159,12 +162,10 @@ class Pipeline:
                     row = known.get(key)
                     if row is not None:
                         _update_row(row, alert, now, truncated)
-                    elif key in new:
-                        _received_again(new[key], alert, now, truncated)
                     else:
-                        new[key] = _first_values(alert, now, truncated)
-            if new:
-                session.execute(insert(Alert), list(new.values()))
+                        unseen.setdefault(key, []).append((alert, truncated))
+            if unseen:
+                _insert_unseen(session, unseen, now)
             session.flush()
             for receipt in receipts:
                 if receipt.truncated_alerts:
@@ -533,6 +534,50 @@ def _latest_carrier_per_receiver(session: Session, row: Alert) -> dict[int, dict
         ):
             latest[payload.receiver] = (receipt_id, raw)
     return dict(latest.values())
+
+
+def _insert_unseen(
+    session: Session,
+    unseen: Mapping[tuple[str, datetime], Sequence[tuple[WebhookAlert, bool]]],
+    now: datetime,
+) -> None:
+    """Insert alert occurrences the store did not hold, each with every webhook's news of it
+    (alert, truncated) in order; those another writer inserted first get that news as updates.
+
+    Two receiver replicas sharing PostgreSQL may both find an occurrence new (Alertmanager sends
+    a group to any receiver, an HA pair sends it twice): a plain INSERT would make the later one
+    wait for the earlier's commit and then fail the whole batch on the unique constraint (a 5xx,
+    and Alertmanager's retry). ``ON CONFLICT DO NOTHING`` waits the same way and then skips the
+    row instead; RETURNING tells which rows were inserted, and the others are read back, now
+    committed, and updated like any alert seen before. SQLite has the same clause; its single
+    writer never races, so there it only costs the RETURNING.
+    """
+    values = []
+    # In arrival order: alert ids follow the webhooks, and listings by id rely on it. Two
+    # replicas inserting overlapping alerts in opposite orders can deadlock: PostgreSQL then
+    # aborts one after deadlock_timeout (1 s), whose webhooks the group commit stores again
+    # one by one, or answers 503 for Alertmanager to retry (nothing lost either way).
+    for news in unseen.values():
+        (first, truncated), *later = news
+        row = _first_values(first, now, truncated)
+        for alert, again in later:
+            _received_again(row, alert, now, again)
+        values.append(row)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(Alert)
+        .on_conflict_do_nothing(index_elements=[Alert.fingerprint, Alert.starts_at])
+        .returning(Alert.fingerprint, Alert.starts_at)
+    )
+    inserted = {(fp, as_utc(starts)) for fp, starts in session.execute(statement, values)}
+    raced = [news for key, news in unseen.items() if key not in inserted]
+    if not raced:
+        return
+    log.info("%d alert(s) were stored by another writer at the same moment: updated", len(raced))
+    rows = _alert_rows(session, [alert for news in raced for alert, _ in news])
+    for news in raced:
+        for alert, truncated in news:
+            _update_row(rows[(alert.fingerprint, alert.starts_at)], alert, now, truncated)
 
 
 # Fingerprints per IN (...) query: a batch of storm webhooks names thousands of alerts, more

@@ -10,7 +10,7 @@ smtp: {host: relay.example, port: 587, tls: starttls, sender: ck@example, userna
        password_file: smtp-password}
 twilio: {account_sid: AC..., auth_token_file: twilio-token, messaging_service_sid: MG...,
          base_url: https://api.twilio.com, rate_per_second: 10}   # segments/s of that sender
-retry: {max_attempts: 8, base_delay: 2, max_delay: 300, failover_after: 3}
+retry: {max_attempts: 8, base_delay: 2, max_delay: 300, failover_after: 3, lease_timeout: 60}
 ```
 
 Secrets are read from files, never written inline, and have no usable defaults.
@@ -72,6 +72,8 @@ class RetryConfig(Strict):
     base_delay: float = Field(default=2.0, gt=0)
     max_delay: float = Field(default=300.0, gt=0)
     failover_after: int = Field(default=3, ge=1)
+    # Seconds a replica's claim on a delivery lasts without renewal (alertmanager.outbox).
+    lease_timeout: float = Field(default=60.0, ge=10)
 
 
 class ReceiverConfig(Strict):
@@ -91,7 +93,9 @@ class ReceiverConfig(Strict):
 
     def retry_policy(self) -> RetryPolicy:
         r = self.retry
-        return RetryPolicy(r.max_attempts, r.base_delay, r.max_delay, r.failover_after)
+        return RetryPolicy(
+            r.max_attempts, r.base_delay, r.max_delay, r.failover_after, r.lease_timeout
+        )
 
     def links_(self) -> Links:
         return Links(console=self.links.console, dashboard=self.links.dashboard)

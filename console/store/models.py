@@ -17,16 +17,29 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# SQLAlchemy's documented convention: every index and constraint gets a predictable name on
+# every engine, so a later migration can name what it alters or drops (SQLite keeps no name
+# for a constraint created without one, and PostgreSQL makes up its own).
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 class Base(DeclarativeBase):
     """Declarative base of every Chargekeeper table (one metadata for Alembic)."""
 
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
         datetime: DateTime(timezone=True),
@@ -84,7 +97,7 @@ class DeliveryState(enum.StrEnum):
     """Where a delivery is in the outbox."""
 
     PENDING = "pending"  # waiting for its next attempt time
-    SENDING = "sending"  # handed to a worker; back to pending if the worker died
+    SENDING = "sending"  # leased to a worker; back to pending once that worker is gone
     SENT = "sent"  # the provider accepted it
     FAILED = "failed"  # permanent failure on this channel (failover may have been enqueued)
     DEAD = "dead"  # retries exhausted
@@ -129,6 +142,10 @@ class Delivery(Base):
     failover_address: Mapped[str | None] = mapped_column(String(320))
     # Set on the delivery that a failover created: the one on the other channel that failed.
     failover_of_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
+    # The lease of the latest claim: which worker process took the delivery and when it last
+    # renewed it (alertmanager.outbox). Kept after the send, as a record of who sent it.
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None]
 
     alerts: Mapped[list[DeliveryAlert]] = relationship(cascade="all, delete-orphan")
 

@@ -3,6 +3,8 @@ PostgreSQL supported; the schema is Alembic's (``console.store.migrations``)."""
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,16 +19,37 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{path}"
 
 
+# How long a SQLite connection waits for another's lock before "database is locked".
+SQLITE_BUSY_SECONDS = 5.0
+
+
+def _switch_to_wal(cursor: sqlite3.Cursor) -> None:
+    """``journal_mode=WAL``, waiting for the lock it takes on a database not in WAL yet.
+
+    SQLite does not call the busy handler there: processes opening a new database together
+    (every receiver and console start migrates it) got "database is locked" at once.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
     # WAL lets the outbox worker read while the webhook writes. FULL sync makes a webhook the
     # receiver answered 200 survive a power cut, not only a killed process: Alertmanager will
     # not send it again. Concurrent webhooks share one commit (alertmanager/groupcommit.py),
     # so the fsync per commit is paid once per batch.
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 

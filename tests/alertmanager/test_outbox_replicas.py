@@ -4,10 +4,8 @@ one replica only, and a stored webhook is processed by one replica only."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
 
-import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.outbox import Outbox
@@ -19,12 +17,8 @@ from console.store import (
     Delivery,
     DeliveryState,
     WebhookReceipt,
-    create_schema,
-    make_engine,
-    make_sessionmaker,
 )
 from tests.alertmanager.receiver_support import alert, webhook
-from tests.support.postgres import PostgresServer
 from translator import Translator
 
 TEAM = [
@@ -32,19 +26,6 @@ TEAM = [
     for n in range(3)
 ]
 TRANSLATOR = Translator.load()
-LOCK_TIMEOUT = "?options=-c%20lock_timeout%3D3s"
-
-
-@pytest.fixture
-def replicas(postgres_server: PostgresServer) -> Iterator[list[sessionmaker[Session]]]:
-    """Two replicas' sessions: one engine each on the same migrated PostgreSQL database."""
-    # A replica waiting on the other's row lock fails after 3 s instead of hanging the test.
-    url = postgres_server.url(postgres_server.empty_database()) + LOCK_TIMEOUT
-    engines: Sequence[Engine] = [make_engine(url), make_engine(url)]
-    create_schema(engines[0])
-    yield [make_sessionmaker(engine) for engine in engines]
-    for engine in engines:
-        engine.dispose()
 
 
 def pipeline(sessions: sessionmaker[Session]) -> Pipeline:

@@ -18,6 +18,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, inspect, select
 
 from console.store import Base, ConfigChange, create_schema, make_engine, make_sessionmaker
 from console.store.migrations import SchemaMismatchError, alembic_config
+from tests.console.migration_support import build_baseline_as_released
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -56,11 +57,12 @@ def test_migrations_build_exactly_the_models_schema(store_engine: Engine) -> Non
 
 
 def test_a_create_all_database_is_adopted_and_keeps_its_rows(store_engine: Engine) -> None:
-    # An older release: every table but the newest (the audit log) and no alembic_version.
-    legacy = [
-        table for name, table in Base.metadata.tables.items() if name != ConfigChange.__tablename__
-    ]
-    Base.metadata.create_all(store_engine, tables=legacy)
+    # An older release: the baseline's tables but the newest (the audit log), constraints
+    # named as that release named them, and no alembic_version.
+    build_baseline_as_released(store_engine)
+    with store_engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {ConfigChange.__tablename__}"))
+        connection.execute(text("DROP TABLE alembic_version"))
     with store_engine.begin() as connection:
         connection.execute(
             text(

@@ -5,6 +5,11 @@ together on one database (receiver, console, tests) take turns: the first one mi
 others find the database at head and do nothing. The lock is PostgreSQL's advisory lock or
 SQLite's write lock (``BEGIN IMMEDIATE``), held by the transaction the upgrade runs in.
 
+On SQLite the upgrade runs with foreign-key enforcement off, as SQLite's own procedure for
+schema changes asks: a revision that rebuilds a table (batch mode: copy, drop, rename) could
+not drop the old copy of a table other tables refer to. ``PRAGMA foreign_key_check`` runs
+before the commit instead, so a revision that broke a reference fails and changes nothing.
+
 A database made before migrations (tables but no ``alembic_version``) is adopted: the baseline
 revision creates only the tables it lacks, and the result is compared with the models; a
 difference stops the start with what differs rather than letting queries fail later.
@@ -12,7 +17,9 @@ difference stops the start with what differs rather than letting queries fail la
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +60,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database behind ``engine`` to the newest revision (a no-op when it is)."""
-    with engine.connect() as connection:
-        _take_upgrade_lock(connection)
+    with engine.connect() as connection, sqlite_foreign_keys_off(connection):
+        take_upgrade_lock(connection)
         tables = set(inspect(connection).get_table_names())
         adopting = VERSION_TABLE not in tables and bool(tables & set(target_metadata().tables))
         if adopting:
@@ -65,10 +72,40 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(alembic_config(connection), "head")
         if adopting:
             _check_matches_models(connection)
+        check_foreign_keys(connection)
         connection.commit()
 
 
-def _take_upgrade_lock(connection: Connection) -> None:
+@contextlib.contextmanager
+def sqlite_foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """SQLite's foreign-key enforcement off while the block runs (no-op on other engines).
+
+    The pragma only takes effect outside a transaction: call this before the block begins
+    one, and end with :func:`check_foreign_keys` before committing. The connection gets its
+    enforcement back afterwards, its transaction ended first.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+    finally:
+        connection.rollback()  # nothing after a commit; otherwise the pragma would be ignored
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+def check_foreign_keys(connection: Connection) -> None:
+    """Raise if a row refers to a missing one (SQLite, when its enforcement was off)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        listed = ", ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in broken)
+        raise SchemaMismatchError(f"the migration left broken foreign keys: {listed}")
+
+
+def take_upgrade_lock(connection: Connection) -> None:
     """Start the upgrade's transaction holding the database-wide upgrade lock."""
     dialect = connection.dialect.name
     if dialect == "postgresql":

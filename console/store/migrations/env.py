@@ -13,7 +13,12 @@ from pathlib import Path
 from alembic import context
 from sqlalchemy import Connection, make_url
 
-from console.store.migrations import target_metadata
+from console.store.migrations import (
+    check_foreign_keys,
+    sqlite_foreign_keys_off,
+    take_upgrade_lock,
+    target_metadata,
+)
 from console.store.session import make_engine
 
 
@@ -58,8 +63,11 @@ def run() -> None:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as own:
+        with engine.connect() as own, sqlite_foreign_keys_off(own):
+            take_upgrade_lock(own)  # and, on SQLite, a real transaction for the DDL too
             _configure(own)
+            check_foreign_keys(own)
+            own.commit()
     finally:
         engine.dispose()
 
