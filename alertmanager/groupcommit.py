@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from alertmanager.blocking import BlockingCalls
+
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
@@ -54,17 +56,20 @@ class GroupCommitter(Generic[Item, Result]):
     """Many concurrent ``submit`` callers, one writer task (``run``) committing for them.
 
     ``write`` stores a batch in one transaction and returns one result per item, in order; it
-    raises if the transaction failed. It runs in a worker thread, one batch at a time.
+    raises if the transaction failed. It runs in a worker thread of ``blocking``, one batch at
+    a time (whoever stops the writer drains ``blocking`` before closing the store).
     """
 
     def __init__(
         self,
         write: Callable[[Sequence[Item]], Sequence[Result]],
         max_batch: int = DEFAULT_MAX_BATCH,
+        blocking: BlockingCalls | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError(f"max_batch must be at least 1, not {max_batch}")
         self._write = write
+        self._blocking = blocking or BlockingCalls("store-writer")
         self._max_batch = max_batch
         self._queue: asyncio.Queue[_Waiting[Item, Result]] | None = None
         self._idle = asyncio.Event()
@@ -128,7 +133,7 @@ class GroupCommitter(Generic[Item, Result]):
 
     async def _commit(self, batch: list[_Waiting[Item, Result]]) -> None:
         items = [waiting.item for waiting in batch]
-        outcome = asyncio.ensure_future(asyncio.to_thread(self._write_each, items))
+        outcome = asyncio.ensure_future(self._blocking.run(self._write_each, items))
         try:
             results = await asyncio.shield(outcome)
         except asyncio.CancelledError:

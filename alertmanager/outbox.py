@@ -35,6 +35,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager import gsm
+from alertmanager.blocking import BlockingCalls
 from alertmanager.leaseowner import process_is_gone, this_process
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import DeliveryError, Notifier, OutgoingMessage, RetryableDeliveryError
@@ -313,8 +314,11 @@ class OutboxWorker:
         poll_interval: float = 1.0,
         clock: Clock = utc_now,
         lease_renewal: float | None = None,
+        blocking: BlockingCalls | None = None,
     ) -> None:
         self.outbox = outbox
+        # Where the store and notifier calls run, so that stopping can wait for them.
+        self.blocking = blocking or BlockingCalls("outbox")
         self._notifiers = notifiers
         self._metrics = metrics
         self._limiters = dict(limiters or {})
@@ -332,7 +336,7 @@ class OutboxWorker:
 
     async def run(self) -> None:
         """Run every channel's loop until cancelled."""
-        await asyncio.to_thread(self.outbox.recover, True)
+        await self.blocking.run(self.outbox.recover, True)
         async with asyncio.TaskGroup() as group:
             for channel in self._notifiers:
                 group.create_task(self._channel_loop(channel), name=f"outbox-{channel}")
@@ -343,7 +347,7 @@ class OutboxWorker:
         while True:
             await asyncio.sleep(self._lease_renewal)
             try:
-                recovered = await asyncio.to_thread(self.outbox.recover, False)
+                recovered = await self.blocking.run(self.outbox.recover, False)
             except Exception:
                 log.exception("looking for abandoned deliveries failed: trying again later")
                 continue
@@ -367,7 +371,7 @@ class OutboxWorker:
         while True:
             await asyncio.sleep(self._lease_renewal)
             try:
-                kept = await asyncio.to_thread(self.outbox.renew, delivery_id)
+                kept = await self.blocking.run(self.outbox.renew, delivery_id)
             except Exception:
                 log.exception("renewing the lease on delivery %d failed", delivery_id)
                 continue
@@ -381,7 +385,7 @@ class OutboxWorker:
             wakeup.clear()
             # One at a time: a killed process can then have at most one message per channel
             # in flight, which bounds the duplicates at-least-once delivery can cause.
-            batch = await asyncio.to_thread(self.outbox.claim, channel, 1)
+            batch = await self.blocking.run(self.outbox.claim, channel, 1)
             for message in batch:
                 await self._send(channel, message)
             if batch:
@@ -389,7 +393,7 @@ class OutboxWorker:
             await self._sleep_until_due(channel, wakeup)
 
     async def _sleep_until_due(self, channel: str, wakeup: asyncio.Event) -> None:
-        due = await asyncio.to_thread(self.outbox.next_due, channel)
+        due = await self.blocking.run(self.outbox.next_due, channel)
         timeout = self._poll
         if due is not None:
             timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
@@ -406,10 +410,10 @@ class OutboxWorker:
             await limiter.wait(rate_units(message))
         notifier = self._notifiers[channel]
         try:
-            provider_id = await asyncio.to_thread(_send_classified, notifier, message)
+            provider_id = await self.blocking.run(_send_classified, notifier, message)
         except DeliveryError as error:
             self._metrics.failed.labels(channel, error.reason).inc()
-            state = await asyncio.to_thread(self.outbox.mark_failed, message.delivery_id, error)
+            state = await self.blocking.run(self.outbox.mark_failed, message.delivery_id, error)
             log.warning(
                 "delivery %d by %s to %s failed (%s): %s",
                 message.delivery_id,
@@ -423,4 +427,4 @@ class OutboxWorker:
             self.wake()  # a failover delivery may be due now
             return
         self._metrics.sent.labels(channel).inc()
-        await asyncio.to_thread(self.outbox.mark_sent, message.delivery_id, provider_id)
+        await self.blocking.run(self.outbox.mark_sent, message.delivery_id, provider_id)

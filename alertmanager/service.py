@@ -30,7 +30,11 @@ STORE_FIRST_AT_MOST = 1.0
 
 class ReceiverService:
     """Owns the store's writer, the pipeline and the outbox worker; ``start``/``stop`` around
-    the web app's life."""
+    the web app's life.
+
+    Every blocking call they make runs through the worker's ``BlockingCalls``, so that ``stop``
+    returns only once none of them still holds a store connection.
+    """
 
     def __init__(
         self,
@@ -49,8 +53,9 @@ class ReceiverService:
         self._escalation_interval = escalation_interval
         self._stored = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._blocking = worker.blocking
         self._writer: GroupCommitter[tuple[WebhookPayload, dict[str, Any]], int] = GroupCommitter(
-            pipeline.store_batch
+            pipeline.store_batch, blocking=self._blocking
         )
 
     async def store(self, payload: WebhookPayload, raw: dict[str, Any]) -> int:
@@ -81,12 +86,15 @@ class ReceiverService:
             )
 
     async def stop(self) -> None:
+        """Cancel the background tasks, then wait for the blocking calls they left running
+        (cancelling a task does not stop its thread); the store may be closed afterwards."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks = []
+        await self._blocking.drain()
 
     async def _process_loop(self) -> None:
         while True:
@@ -94,14 +102,14 @@ class ReceiverService:
                 await asyncio.wait_for(self._stored.wait(), self._poll)
             self._stored.clear()
             try:
-                pending = await asyncio.to_thread(self.pipeline.pending, PROCESS_PAGE)
+                pending = await self._blocking.run(self.pipeline.pending, PROCESS_PAGE)
             except Exception:
                 log.exception("listing stored webhooks failed")
                 continue
             deadline = asyncio.get_running_loop().time() + STORE_FIRST_AT_MOST
             for receipt_id in pending:
                 await self._store_first(deadline)
-                if await asyncio.to_thread(self.pipeline.process_or_note, receipt_id):
+                if await self._blocking.run(self.pipeline.process_or_note, receipt_id):
                     self.worker.wake()
 
     async def _store_first(self, deadline: float) -> None:
@@ -115,7 +123,7 @@ class ReceiverService:
         while True:
             await asyncio.sleep(self._escalation_interval)
             try:
-                enqueued = await asyncio.to_thread(escalator.run_once)
+                enqueued = await self._blocking.run(escalator.run_once)
             except Exception:
                 log.exception("escalation check failed; trying again at the next interval")
                 continue

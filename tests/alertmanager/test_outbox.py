@@ -73,6 +73,7 @@ async def running(worker: OutboxWorker) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await worker.blocking.drain()  # its store calls end before the engine is disposed
 
 
 async def until(check: Callable[[], bool], within: float = 5.0) -> None:
