@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.blocking import BlockingCalls
 from alertmanager.groupcommit import WriterNotRunning
 from alertmanager.links import Links
 from alertmanager.payload import WebhookPayload
@@ -132,37 +133,45 @@ def _sweeper(context: ConsoleContext, store_webhook: StoreWebhook | None) -> API
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_sweep_forever(context, store_webhook))
+        blocking = BlockingCalls("console-sweeper")
+        task = asyncio.create_task(_sweep_forever(context, store_webhook, blocking))
         try:
             yield
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await blocking.drain()  # a sweep's store query may still hold a connection
             context.acks.close()
 
     return APIRouter(lifespan=lifespan)
 
 
-async def _sweep_forever(context: ConsoleContext, store_webhook: StoreWebhook | None) -> None:
+async def _sweep_forever(
+    context: ConsoleContext, store_webhook: StoreWebhook | None, blocking: BlockingCalls
+) -> None:
     while True:
         # Sleeping first lets the receiver's service, started just before, start its writer.
         await asyncio.sleep(SWEEP_SECONDS)
         try:
-            await sweep(context.acks, store_webhook)
+            await sweep(context.acks, store_webhook, blocking)
         except (SilenceError, SQLAlchemyError, WriterNotRunning) as exc:
             log.warning("sweeping acked alerts failed, will retry: %s", exc)
 
 
-async def sweep(acks: AckService, store_webhook: StoreWebhook | None) -> None:
+async def sweep(
+    acks: AckService, store_webhook: StoreWebhook | None, blocking: BlockingCalls | None = None
+) -> None:
     """Store the resolutions of acked alerts that Alertmanager muted (the receiver then tells
     them as it tells any), then expire the silences of every resolved alert.
 
     Storing updates the alert in the store before it returns, so its silence is expired in this
-    same sweep. Any error leaves the rest for the next sweep.
+    same sweep. Any error leaves the rest for the next sweep. Blocking calls run through
+    ``blocking``, which the caller drains before closing the store.
     """
+    run = blocking.run if blocking is not None else run_in_threadpool
     if store_webhook is not None:
-        for payload, raw in await run_in_threadpool(acks.unannounced_resolutions):
+        for payload, raw in await run(acks.unannounced_resolutions):
             receipt_id = await store_webhook(payload, raw)
             log.info(
                 "alert %s resolved under its ack's silence: stored as webhook %d for %r",
@@ -170,6 +179,6 @@ async def sweep(acks: AckService, store_webhook: StoreWebhook | None) -> None:
                 receipt_id,
                 payload.receiver,
             )
-    expired = await run_in_threadpool(acks.expire_resolved)
+    expired = await run(acks.expire_resolved)
     if expired:
         log.info("expired the silences of %d resolved alerts", expired)
