@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -160,7 +159,7 @@ async def _sweep_forever(
 
 
 async def sweep(
-    acks: AckService, store_webhook: StoreWebhook | None, blocking: BlockingCalls | None = None
+    acks: AckService, store_webhook: StoreWebhook | None, blocking: BlockingCalls
 ) -> None:
     """Store the resolutions of acked alerts that Alertmanager muted (the receiver then tells
     them as it tells any), then expire the silences of every resolved alert.
@@ -169,9 +168,8 @@ async def sweep(
     same sweep. Any error leaves the rest for the next sweep. Blocking calls run through
     ``blocking``, which the caller drains before closing the store.
     """
-    run = blocking.run if blocking is not None else run_in_threadpool
     if store_webhook is not None:
-        for payload, raw in await run(acks.unannounced_resolutions):
+        for payload, raw in await blocking.run(acks.unannounced_resolutions):
             receipt_id = await store_webhook(payload, raw)
             log.info(
                 "alert %s resolved under its ack's silence: stored as webhook %d for %r",
@@ -179,6 +177,6 @@ async def sweep(
                 receipt_id,
                 payload.receiver,
             )
-    expired = await run(acks.expire_resolved)
+    expired = await blocking.run(acks.expire_resolved)
     if expired:
         log.info("expired the silences of %d resolved alerts", expired)

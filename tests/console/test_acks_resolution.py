@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.blocking import BlockingCalls
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import SYNTHESIZED_KEY, as_utc
 from alertmanager.wiring import Receiver, build_receiver
@@ -77,6 +78,7 @@ class Acked:
     # What Alertmanager holds, and the stored alerts' ids, by charge_point_id.
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
+    blocking: BlockingCalls = field(default_factory=lambda: BlockingCalls("test-sweeper"))
 
     async def store(self, body: dict[str, Any]) -> int:
         """Store and process a webhook as if Alertmanager had sent it."""
@@ -87,7 +89,7 @@ class Acked:
     async def sweep(self) -> None:
         """One run of the console's sweeper over the receiver's service, then let the service
         process what it stored."""
-        await sweep(self.acks, self.built.service.store)
+        await sweep(self.acks, self.built.service.store, self.blocking)
         pipeline = self.built.service.pipeline
         await until(lambda: not pipeline.pending(), "stored webhooks were not processed")
 
