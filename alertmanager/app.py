@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
@@ -33,8 +33,8 @@ from alertmanager.groupcommit import WriterNotRunning
 from alertmanager.payload import WebhookPayload
 from alertmanager.schemas import AlertOut, DeliveryOut, Problem, WebhookAccepted
 from alertmanager.service import ReceiverService
+from chargekeeper.store import Alert, Delivery, DeliveryState
 from console.auth import user_for_token
-from console.store import Alert, Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -173,9 +173,8 @@ def create_app(
             if value is not None:
                 query = query.where(column == value)
         if since is not None:
-            # The store keeps UTC; an offset given by the caller is honoured.
-            utc = since.astimezone(UTC) if since.tzinfo else since.replace(tzinfo=UTC)
-            query = query.where(Alert.starts_at >= utc)
+            # A naive time is taken as UTC, an offset given by the caller is honoured.
+            query = query.where(Alert.starts_at >= since)
         with sessions() as session:
             return [AlertOut.model_validate(row) for row in session.scalars(query)]
 

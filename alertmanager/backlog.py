@@ -17,9 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.pipeline import as_utc
 from alertmanager.recipients import CHANNELS
-from console.store import Delivery, DeliveryState
+from chargekeeper.store import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +60,8 @@ class OutboxBacklog(Collector):
         oldest: dict[str, datetime] = {}
         for channel, state, count, created in rows:
             counts[(channel, DeliveryState(state).value)] = count
-            if channel not in oldest or as_utc(created) < oldest[channel]:
-                oldest[channel] = as_utc(created)
+            if channel not in oldest or created < oldest[channel]:
+                oldest[channel] = created
         deliveries = GaugeMetricFamily(
             "chargekeeper_outbox_deliveries",
             "Deliveries waiting in the outbox, by channel and state (pending: until its next"

@@ -5,7 +5,7 @@ group every ``repeat_interval``, and an HA pair sends each group twice. The rule
 state — (fingerprint, status, startsAt) — is told to a recipient on a channel once.** A webhook
 therefore produces, per recipient and channel, one message about the alert states that
 recipient has not been told yet, or no message at all. The store enforces the same rule with a
-unique constraint (``console.store.NotifiedAlertState``), so even a race cannot break it.
+unique constraint (``chargekeeper.store.NotifiedAlertState``), so even a race cannot break it.
 """
 
 from __future__ import annotations

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.pipeline import Clock, Pipeline, as_utc, utc_now
+from alertmanager.pipeline import Pipeline
 from alertmanager.recipients import EscalationPlan
-from console.store import Acknowledgement, Alert, Delivery, DeliveryAlert
+from chargekeeper.clock import Clock, utc_now
+from chargekeeper.store import Acknowledgement, Alert, Delivery, DeliveryAlert
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class Escalator:
                 first: datetime | None = first_value
                 if first is None:
                     continue  # nobody was told: nothing to escalate from
-                since = as_utc(first)
+                since = first
                 for tier in self._plan(alert.labels, since):
                     if since + timedelta(seconds=tier.delay_seconds) <= now:
                         enqueued += self._pipeline.escalate(

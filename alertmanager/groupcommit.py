@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from alertmanager.blocking import BlockingCalls
+from chargekeeper.blocking import BlockingCalls
 
 log = logging.getLogger(__name__)
 

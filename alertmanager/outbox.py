@@ -35,12 +35,12 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager import gsm
-from alertmanager.blocking import BlockingCalls
 from alertmanager.leaseowner import process_is_gone, this_process
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import DeliveryError, Notifier, OutgoingMessage, RetryableDeliveryError
-from alertmanager.pipeline import Clock, as_utc, utc_now
-from console.store import Delivery, DeliveryState
+from chargekeeper.blocking import BlockingCalls
+from chargekeeper.clock import Clock, utc_now
+from chargekeeper.store import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
 
@@ -187,12 +187,11 @@ class Outbox:
     def next_due(self, channel: str) -> datetime | None:
         """When the next pending delivery of ``channel`` is due."""
         with self._sessions() as session:
-            value = session.scalar(
+            return session.scalar(
                 select(func.min(Delivery.next_attempt_at)).where(
                     Delivery.channel == channel, Delivery.state == DeliveryState.PENDING
                 )
             )
-        return as_utc(value) if value is not None else None
 
     def mark_sent(self, delivery_id: int, provider_id: str) -> None:
         with self._sessions.begin() as session:

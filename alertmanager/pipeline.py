@@ -9,9 +9,9 @@ Delivery itself is the outbox worker's (``alertmanager.outbox``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, select
@@ -19,11 +19,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.dedup import AlertState, delivery_key, states_to_tell
-from alertmanager.links import Links
 from alertmanager.payload import WebhookAlert, WebhookPayload
 from alertmanager.recipients import Addressee, RecipientResolver
 from alertmanager.render import AlertView, MessageContext, Renderer
-from console.store import (
+from chargekeeper.clock import Clock, utc_now
+from chargekeeper.links import Links
+from chargekeeper.store import (
     Alert,
     Delivery,
     DeliveryAlert,
@@ -35,20 +36,9 @@ from translator import Translation, Translator, UnknownCodeRecorder
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
-
 # The key a webhook body made up by Chargekeeper (not sent by Alertmanager) carries, saying who
 # made it and why; Alertmanager's own bodies never have it, and the payload model ignores it.
 SYNTHESIZED_KEY = "chargekeeperSynthesized"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands datetimes back naive; everything the store holds is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _first_values(alert: WebhookAlert, now: datetime, truncated: bool) -> dict[str, Any]:
@@ -388,9 +378,7 @@ class Pipeline:
         if channel is None or address is None:
             return None
         rows = [session.get_one(Alert, link.alert_id) for link in failing.alerts]
-        states = {
-            AlertState(row.fingerprint, failing.status, as_utc(row.starts_at)) for row in rows
-        }
+        states = {AlertState(row.fingerprint, failing.status, row.starts_at) for row in rows}
         if not states_to_tell(states, _already_told(session, failing.recipient_id, channel, rows)):
             return None
         recipient = Addressee(
@@ -465,8 +453,8 @@ def _alert_of(row: Alert, status: str) -> WebhookAlert:
             "status": status,
             "labels": row.labels,
             "annotations": row.annotations,
-            "startsAt": as_utc(row.starts_at),
-            "endsAt": as_utc(row.ends_at) if row.ends_at else None,
+            "startsAt": row.starts_at,
+            "endsAt": row.ends_at if row.ends_at else None,
             "generatorURL": row.generator_url,
             "fingerprint": row.fingerprint,
         }
@@ -487,7 +475,7 @@ def resolution_webhooks(
     shows where the resolution came from.
     """
     alert = _alert_of(row, "resolved").model_dump(mode="json", by_alias=True)
-    alert["endsAt"] = as_utc(ends_at).isoformat()
+    alert["endsAt"] = ends_at.isoformat()
     webhooks = []
     for receipt_id, raw in _latest_carrier_per_receiver(session, row).items():
         body: dict[str, Any] = {
@@ -522,7 +510,7 @@ def _latest_carrier_per_receiver(session: Session, row: Alert) -> dict[int, dict
         )
         .order_by(WebhookReceipt.id.desc())
     ).all()
-    starts_at = as_utc(row.starts_at)
+    starts_at = row.starts_at
     latest: dict[str, tuple[int, dict[str, Any]]] = {}
     for receipt_id, raw in receipts:
         if SYNTHESIZED_KEY in raw or raw.get("receiver") in latest:
@@ -569,7 +557,7 @@ def _insert_unseen(
         .on_conflict_do_nothing(index_elements=[Alert.fingerprint, Alert.starts_at])
         .returning(Alert.fingerprint, Alert.starts_at)
     )
-    inserted = {(fp, as_utc(starts)) for fp, starts in session.execute(statement, values)}
+    inserted = {(fp, starts) for fp, starts in session.execute(statement, values)}
     raced = [news for key, news in unseen.items() if key not in inserted]
     if not raced:
         return
@@ -594,7 +582,7 @@ def _alert_rows(
     for start in range(0, len(fingerprints), _IN_CHUNK):
         chunk = fingerprints[start : start + _IN_CHUNK]
         for row in session.scalars(select(Alert).where(Alert.fingerprint.in_(chunk))):
-            found[(row.fingerprint, as_utc(row.starts_at))] = row
+            found[(row.fingerprint, row.starts_at)] = row
     return found
 
 
@@ -635,4 +623,4 @@ def _already_told(
             NotifiedAlertState.fingerprint.in_(fingerprints),
         )
     ).all()
-    return {AlertState(fp, status, as_utc(starts)) for fp, status, starts in told}
+    return {AlertState(fp, status, starts) for fp, status, starts in told}

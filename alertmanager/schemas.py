@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands datetimes back naive; the store keeps UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+from pydantic import BaseModel, ConfigDict
 
 
 class WebhookAccepted(BaseModel):
@@ -41,13 +33,13 @@ class AlertOut(BaseModel):
     family: str
     site: str
     charge_point_id: str
-    starts_at: UtcDatetime
-    ends_at: UtcDatetime | None
+    starts_at: datetime
+    ends_at: datetime | None
     labels: dict[str, str]
     annotations: dict[str, str]
     generator_url: str
-    first_received_at: UtcDatetime
-    last_received_at: UtcDatetime
+    first_received_at: datetime
+    last_received_at: datetime
     truncated: bool
 
 
@@ -55,7 +47,7 @@ class DeliveryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    created_at: UtcDatetime
+    created_at: datetime
     status: str
     site: str
     recipient_id: str
@@ -67,8 +59,8 @@ class DeliveryOut(BaseModel):
     body_text: str
     state: str
     attempts: int
-    next_attempt_at: UtcDatetime
-    sent_at: UtcDatetime | None
+    next_attempt_at: datetime
+    sent_at: datetime | None
     failure_reason: str | None
     failure_detail: str | None
     provider_id: str | None

@@ -22,13 +22,13 @@ from pathlib import Path
 
 from pydantic import Field
 
-from alertmanager.links import Links
 from alertmanager.notify import SmtpSettings, TwilioSettings
 from alertmanager.notify.email import TlsMode
 from alertmanager.notify.sms import TWILIO_API
 from alertmanager.outbox import RetryPolicy
 from chargekeeper.config.fleet import Strict
 from chargekeeper.config.loader import ConfigError, load_model
+from chargekeeper.links import Links
 
 RECEIVER_FILE = "receiver.yaml"
 # Placeholder credentials of the local SMS endpoint: only ever valid against localsms.

@@ -22,8 +22,8 @@ from twilio.request_validator import RequestValidator
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify.sms import PERMANENT_CODES
 from alertmanager.outbox import Outbox
-from alertmanager.pipeline import utc_now
-from console.store import Acknowledgement, Alert, Delivery, DeliveryState
+from chargekeeper.clock import utc_now
+from chargekeeper.store import Acknowledgement, Alert, Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
 

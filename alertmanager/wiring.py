@@ -42,9 +42,9 @@ from alertmanager.settings import (
 from alertmanager.smshooks import SmsHooks
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.routing import load_routing
+from chargekeeper.store import create_schema, make_engine, make_sessionmaker, sqlite_url
 from console.app import build_console
 from console.settings import ConsoleOverrides, load_console_config
-from console.store import create_schema, make_engine, make_sessionmaker, sqlite_url
 from translator import SqliteUnknownCodeStore, Translator, UnknownCodeRecorder, default_store_path
 
 log = logging.getLogger(__name__)

@@ -52,10 +52,16 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from alertmanager.pipeline import as_utc
 from chargekeeper.config.prometheus import DEFAULT_RULES_DIR
 from chargekeeper.config.routing import Timing
-from console.store import Alert, Delivery, DeliveryAlert, make_engine, make_sessionmaker, sqlite_url
+from chargekeeper.store import (
+    Alert,
+    Delivery,
+    DeliveryAlert,
+    make_engine,
+    make_sessionmaker,
+    sqlite_url,
+)
 from simulator import SimulatedFleet
 from tests.e2e.stack import Channel, Inbox, LocalStack, running_stack, write_config
 
@@ -241,8 +247,8 @@ def _read_stages(database: Path, faults: list[Fault]) -> None:
             for alert in alerts:
                 fault = by_charger[alert.charge_point_id]
                 if math.isnan(fault.fired):
-                    fault.fired = as_utc(alert.starts_at).timestamp()
-                    fault.stored = as_utc(alert.first_received_at).timestamp()
+                    fault.fired = alert.starts_at.timestamp()
+                    fault.stored = alert.first_received_at.timestamp()
             rows = session.execute(
                 select(Alert.charge_point_id, Delivery.channel, Delivery.created_at)
                 .join(DeliveryAlert, DeliveryAlert.alert_id == Alert.id)
@@ -252,7 +258,7 @@ def _read_stages(database: Path, faults: list[Fault]) -> None:
             )
             for charger_id, channel, created_at in rows:
                 queued = by_charger[charger_id].queued
-                queued.setdefault(channel, as_utc(created_at).timestamp())
+                queued.setdefault(channel, created_at.timestamp())
     finally:
         engine.dispose()
 

@@ -14,8 +14,7 @@ is still active, and makes the resolved webhooks Alertmanager would have sent.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, delete, func, select
@@ -23,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import resolution_webhooks
+from chargekeeper.clock import Clock, assume_utc, utc_now
+from chargekeeper.store import Acknowledgement, Alert, AlertSilence
 from console.silences import SilenceClient
-from console.store import Acknowledgement, Alert, AlertSilence
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +47,6 @@ class AckTimeError(ValueError):
     """The chosen end of the silence is not in the future."""
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands datetimes back naive; the store keeps UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class AckService:
     """Ack and unack over the store and (when configured) Alertmanager's silences."""
 
@@ -64,7 +55,7 @@ class AckService:
         sessions: sessionmaker[Session],
         silences: SilenceClient | None,
         silence_days: float = 7.0,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Clock = utc_now,
     ) -> None:
         self._sessions = sessions
         self._silences = silences
@@ -82,7 +73,7 @@ class AckService:
         now = self._clock()
         note = note.strip()[:MAX_NOTE]
         if until is not None:
-            until = _aware(until)
+            until = assume_utc(until)
             if until <= now:
                 raise AckTimeError(f"silence end {until.isoformat()} is not in the future")
         with self._sessions.begin() as session:
@@ -167,7 +158,7 @@ class AckService:
         settled = started + ALERTMANAGER_SETTLE <= self._clock()
         gone: list[tuple[int, datetime]] = []
         for alert_id, fingerprint, labels, acked_at in acked:
-            if not settled and (acked_at is None or _aware(acked_at) < started):
+            if not settled and (acked_at is None or acked_at < started):
                 continue  # restarted since the ack: it may not know the alert again yet
             if not self._silences.is_active(
                 {str(k): str(v) for k, v in labels.items()}, fingerprint
@@ -193,7 +184,7 @@ class AckService:
         rows = list(session.scalars(query.where(AlertSilence.expired_at.is_(None))))
         now = self._clock()
         for row in rows:
-            if self._silences is not None and _aware(row.ends_at) > now:
+            if self._silences is not None and row.ends_at > now:
                 self._silences.expire(row.silence_id)
             row.expired_at = now
         return len(rows)

@@ -14,15 +14,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from alertmanager.schemas import AlertOut, UtcDatetime
+from alertmanager.schemas import AlertOut
 from chargekeeper.config.fleet import Charger
+from chargekeeper.store import Acknowledgement, Alert, User
 from console.acks import AckTimeError, UnknownAlertError
 from console.auth import Role
 from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.queries import AlertFilter, alert_page, first_acks
 from console.silences import SilenceError
-from console.store import Acknowledgement, Alert, User
 from console.web.chargers import firing_per_charger, incident_history
 
 _ACK_ERRORS: dict[int | str, dict[str, object]] = {
@@ -35,7 +35,7 @@ _ACK_ERRORS: dict[int | str, dict[str, object]] = {
 
 class AckOut(BaseModel):
     by: str
-    at: UtcDatetime
+    at: datetime
     via: str
     note: str
 

@@ -19,12 +19,12 @@ from fastapi.responses import FileResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.blocking import BlockingCalls
 from alertmanager.groupcommit import WriterNotRunning
-from alertmanager.links import Links
 from alertmanager.payload import WebhookPayload
 from alertmanager.recipients import LiveRouting
+from chargekeeper.blocking import BlockingCalls
 from chargekeeper.config.fleet import Fleet
+from chargekeeper.links import Links
 from console.acks import AckService
 from console.api import api_router
 from console.auth import LoginLimiter, SessionSigner, bootstrap_admin, load_or_create_secret

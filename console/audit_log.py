@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.store import ConfigChange
+from chargekeeper.store import ConfigChange
 
 
 def record_change(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.links import Links
 from chargekeeper.config.fleet import Fleet
+from chargekeeper.links import Links
 from console.acks import AckService
 from console.auth import LoginLimiter, SessionSigner
 from console.settings import ConsoleConfig
@@ -35,5 +35,4 @@ class ConsoleContext:
         """A store time shown in the site's time zone (technicians think in local time)."""
         if value is None:
             return ""
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(self.site_zone(site_id)).strftime("%Y-%m-%d %H:%M %Z")
+        return value.astimezone(self.site_zone(site_id)).strftime("%Y-%m-%d %H:%M %Z")

@@ -16,7 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from chargekeeper.config.fleet import Fleet
-from console.store import Acknowledgement, Alert
+from chargekeeper.store import Acknowledgement, Alert
 
 # The period filter's choices, in the order the page offers them.
 PERIODS: Mapping[str, timedelta | None] = {

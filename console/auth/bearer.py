@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargekeeper.store import User
 from console.auth.tokens import user_for_token
-from console.store import User
 
 _bearer = HTTPBearer(auto_error=False, description="A console API token (ck_...)")
 

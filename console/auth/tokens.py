@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargekeeper.store import ApiToken, User
 from console.auth.users import UserError
-from console.store import ApiToken, User
 
 TOKEN_PREFIX = "ck_"  # noqa: S105 - a visible prefix, not a secret
 

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.store import User
+from chargekeeper.store import User
 
 log = logging.getLogger(__name__)
 

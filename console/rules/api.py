@@ -3,20 +3,20 @@ token; the page's validation and apply path), and read the audit log."""
 
 # No ``from __future__ import annotations``: FastAPI resolves the dependency's annotations.
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
 from pydantic import BaseModel, Field
 
-from alertmanager.schemas import UtcDatetime
 from chargekeeper.config.loader import ConfigError
+from chargekeeper.store import User
 from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.rules.apply import PolicyEditor
 from console.rules.audit import policy_changes
 from console.rules.document import PolicyDocument
 from console.rules.overview import effective_json
-from console.store import User
 from console.web.users import require_admin
 
 CHANGES_RULES = "changes the alert rules"
@@ -40,7 +40,7 @@ class SaveOut(BaseModel):
 
 class ChangeOut(BaseModel):
     id: int
-    at: UtcDatetime
+    at: datetime
     by: str
     summary: str
     outcome: str

@@ -8,8 +8,8 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargekeeper.store import ConfigChange
 from console.audit_log import find_change, latest_changes
-from console.store import ConfigChange
 
 KIND = "policy"
 Outcome = Literal["applied", "rejected"]

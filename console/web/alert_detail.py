@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from chargekeeper.store import Acknowledgement, Alert, AlertSilence, Delivery, DeliveryAlert
 from console.context import ConsoleContext
-from console.store import Acknowledgement, Alert, AlertSilence, Delivery, DeliveryAlert
 from console.web.alerts import ACK_HOURS, site_names
 from console.web.guard import page_user
 from console.web.render import language_of, render
@@ -135,8 +135,4 @@ def timeline(
         entries.append(TimelineEntry(ack.at, "acked", who=ack.by, channel=ack.via, note=ack.note))
     if alert.status == "resolved" and alert.ends_at is not None:
         entries.append(TimelineEntry(alert.ends_at, "resolved"))
-    return sorted(entries, key=lambda entry: _aware(entry.at))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return sorted(entries, key=lambda entry: entry.at)

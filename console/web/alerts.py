@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chargekeeper.config.fleet import Fleet
+from chargekeeper.store import User
 from console.acks import UnknownAlertError
 from console.auth import SessionData
 from console.context import ConsoleContext
 from console.queries import PERIODS, STATUSES, AlertFilter, alert_page
 from console.silences import SilenceError
-from console.store import User
 from console.web.guard import check_csrf, page_user, require_acknowledger, safe_next
 from console.web.render import render
 

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
 
+from chargekeeper.store import Acknowledgement, Alert, ChargerNote
 from console.context import ConsoleContext
 from console.queries import first_acks
-from console.store import Acknowledgement, Alert, ChargerNote
 from console.web.alert_detail import translated_code
 from console.web.alerts import site_names
 from console.web.guard import check_csrf, page_user, require_acknowledger
@@ -33,7 +33,7 @@ class Incident:
 
 def format_duration(start: datetime, end: datetime) -> str:
     """``2 d 3 h``, ``4 h 5 min``, ``6 min``: precise enough for a maintenance log."""
-    seconds = max(0, int((_aware(end) - _aware(start)).total_seconds()))
+    seconds = max(0, int((end - start).total_seconds()))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes = rest // 60
@@ -42,10 +42,6 @@ def format_duration(start: datetime, end: datetime) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def firing_per_charger(ctx: ConsoleContext) -> dict[str, int]:

@@ -7,9 +7,9 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request, status
 
+from chargekeeper.store import User
 from console.auth import Role, SessionData
 from console.context import ConsoleContext
-from console.store import User
 
 SESSION_COOKIE = "ck_session"
 

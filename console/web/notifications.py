@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from chargekeeper.store import Delivery, DeliveryState
 from console.context import ConsoleContext
-from console.store import Delivery, DeliveryState
 from console.web.guard import page_user
 from console.web.render import render
 

@@ -12,12 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from alertmanager.recipients import LiveRouting
+from chargekeeper.store import User
 from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.i18n import translate
 from console.routing import RoutingEditor
 from console.routing.apply import text_sha256
-from console.store import User
 from console.web.users import require_admin
 
 EDITS_ROUTING = "edits the routing"

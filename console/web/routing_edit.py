@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from alertmanager.recipients import LiveRouting
 from chargekeeper.config.render import ROUTING_FILE
 from chargekeeper.config.routing import WEEKDAYS, Schedule, Team, Technician, weekday_indexes
+from chargekeeper.store import User
 from console.audit_log import find_change, latest_changes
 from console.auth import Role
 from console.context import ConsoleContext
@@ -32,7 +33,6 @@ from console.routing import (
 )
 from console.routing.apply import CHANGE_KIND, text_sha256
 from console.routing.forms import FIELDS, FormValues
-from console.store import User
 from console.web.guard import page_user
 from console.web.render import render
 from console.web.routing_api import EDITS_ROUTING, routing_api_router

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import delete, select
 
+from chargekeeper.store import ApiToken, User
 from console.auth import Role, SessionData, create_user
 from console.auth.users import UserError
 from console.context import ConsoleContext
-from console.store import ApiToken, User
 from console.web.guard import check_csrf, page_user
 from console.web.render import render
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.store import create_schema, make_engine, make_sessionmaker
+from chargekeeper.store import create_schema, make_engine, make_sessionmaker
 from tests.support.postgres import PostgresServer
 
 # A replica waiting on the other's lock fails after 5 s instead of hanging the test.

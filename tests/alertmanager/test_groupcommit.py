@@ -19,7 +19,7 @@ from alertmanager.groupcommit import GroupCommitter, WriterNotRunning
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
 from alertmanager.render import Renderer
-from console.store import (
+from chargekeeper.store import (
     Alert,
     WebhookReceipt,
     create_schema,

@@ -24,7 +24,7 @@ from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
 from alertmanager.recipients import Addressee
 from alertmanager.render import Renderer
-from console.store import Delivery, DeliveryState, create_schema, make_sessionmaker
+from chargekeeper.store import Delivery, DeliveryState, create_schema, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, webhook
 from translator import Translator
 

@@ -22,7 +22,7 @@ from alertmanager.leaseowner import process_is_gone, this_process
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import OutgoingMessage, RetryableDeliveryError
 from alertmanager.outbox import Outbox, OutboxWorker, RetryPolicy
-from console.store import (
+from chargekeeper.store import (
     Delivery,
     DeliveryState,
     create_schema,

@@ -13,7 +13,7 @@ from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
 from alertmanager.recipients import Addressee
 from alertmanager.render import Renderer
-from console.store import (
+from chargekeeper.store import (
     Delivery,
     DeliveryState,
     WebhookReceipt,

@@ -15,7 +15,7 @@ from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline, PipelineConfig
 from alertmanager.recipients import Addressee
 from alertmanager.render import Renderer
-from console.store import (
+from chargekeeper.store import (
     Alert,
     Delivery,
     WebhookReceipt,

@@ -17,7 +17,7 @@ from alertmanager.recipients import Addressee, EscalationTier, routing_escalatio
 from alertmanager.render import Renderer
 from chargekeeper.config.fleet import load_fleet
 from chargekeeper.config.routing import load_routing
-from console.store import (
+from chargekeeper.store import (
     Acknowledgement,
     Delivery,
     create_schema,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline, _insert_unseen
 from alertmanager.render import Renderer
-from console.store import Alert, WebhookReceipt, create_schema, make_sessionmaker
+from chargekeeper.store import Alert, WebhookReceipt, create_schema, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, wait_until, webhook
 from translator import Translator
 

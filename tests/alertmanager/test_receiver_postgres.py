@@ -9,8 +9,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from console.store import Alert, Delivery, DeliveryState, WebhookReceipt
-from console.store.migrations import alembic_config
+from chargekeeper.store import Alert, Delivery, DeliveryState, WebhookReceipt
+from chargekeeper.store.migrations import alembic_config
 from tests.alertmanager.receiver_support import (
     alert,
     running_receiver,

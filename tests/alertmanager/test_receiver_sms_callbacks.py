@@ -10,7 +10,7 @@ from twilio.request_validator import RequestValidator
 
 from alertmanager.settings import LOCAL_AUTH_TOKEN
 from alertmanager.smshooks import INBOUND_PATH, STATUS_PATH
-from console.store import Acknowledgement
+from chargekeeper.store import Acknowledgement
 from tests.alertmanager.receiver_support import (
     LENA_SMS,
     ThreadedReceiver,

@@ -17,7 +17,6 @@ import time
 import pytest
 from sqlalchemy import Engine, text
 
-from alertmanager.blocking import BlockingCalls
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import OutgoingMessage
 from alertmanager.outbox import Outbox, OutboxWorker, RetryPolicy
@@ -26,7 +25,8 @@ from alertmanager.pipeline import Pipeline
 from alertmanager.recipients import Addressee
 from alertmanager.render import Renderer
 from alertmanager.service import ReceiverService
-from console.store import create_schema, make_engine, make_sessionmaker
+from chargekeeper.blocking import BlockingCalls
+from chargekeeper.store import create_schema, make_engine, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, webhook
 from tests.support.postgres import PostgresServer
 from translator import Translator
@@ -99,7 +99,7 @@ async def test_drain_gives_up_after_its_timeout_and_says_so(
         await call  # the caller is gone at once; its thread is not
     try:
         assert blocking.running == 1
-        with caplog.at_level(logging.ERROR, logger="alertmanager.blocking"):
+        with caplog.at_level(logging.ERROR, logger="chargekeeper.blocking"):
             assert not await blocking.drain()
         assert "1 blocking stuck call(s) still running" in caplog.text
     finally:

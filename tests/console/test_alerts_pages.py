@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from alertmanager.wiring import Receiver
-from console.store import Acknowledgement
+from chargekeeper.store import Acknowledgement
 from console.web.chargers import format_duration
 from tests.alertmanager.receiver_support import alert, wait_until, webhook
 from tests.console.support import TECH, VIEWER, alert_ids, build, client_for, log_in, post_webhook

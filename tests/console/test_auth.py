@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.wiring import Receiver
+from chargekeeper.store import User, create_schema, make_engine, make_sessionmaker, sqlite_url
 from console.auth import (
     ADMIN_ENV,
     LoginLimiter,
@@ -22,7 +23,6 @@ from console.auth import (
     load_or_create_secret,
 )
 from console.auth.users import UserError
-from console.store import User, create_schema, make_engine, make_sessionmaker, sqlite_url
 from tests.alertmanager.receiver_support import alert, webhook
 from tests.console.support import (
     ADMIN,

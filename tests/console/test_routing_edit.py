@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from alertmanager.recipients import LiveRouting, routing_resolver
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import RoutingPolicy, Technician
+from chargekeeper.store import ConfigChange
 from console.auth import issue_api_token
 from console.routing import RoutingDocument, describe_changes
 from console.routing.forms import time_ranges, weekday_ranges
-from console.store import ConfigChange
 from tests.console.support import ADMIN, VIEWER, build, client_for, log_in
 from tests.support.procs import free_port
 

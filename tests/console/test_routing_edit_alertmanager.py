@@ -13,8 +13,8 @@ import yaml
 from sqlalchemy import select
 
 from alertmanager.wiring import Receiver
+from chargekeeper.store import ConfigChange, Delivery
 from console.routing.alertmanager import routing_signature
-from console.store import ConfigChange, Delivery
 from tests.alertmanager.receiver_support import alert, wait_until, webhook
 from tests.console.editor_support import COMMENT, editor_stack, running
 from tests.console.support import ADMIN, client_for, log_in, post_webhook

@@ -14,6 +14,7 @@ import yaml
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy
+from chargekeeper.store import create_schema, make_engine, make_sessionmaker, sqlite_url
 from console.rules import (
     ALERT_TYPES_BY_KEY,
     DocumentError,
@@ -25,7 +26,6 @@ from console.rules import (
     parse_section_form,
     policy_changes,
 )
-from console.store import create_schema, make_engine, make_sessionmaker, sqlite_url
 from tests.support.paths import REPO
 
 DEMO_POLICY = (REPO / "examples" / "demo" / "policy.yaml").read_text()

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargekeeper.store import Acknowledgement, Alert, create_schema, make_sessionmaker
 from console.acks import AckService, UnknownAlertError
 from console.queries import first_acks
-from console.store import Acknowledgement, Alert, create_schema, make_sessionmaker
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 

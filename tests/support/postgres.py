@@ -30,7 +30,7 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from console.store import make_engine, sqlite_url
+from chargekeeper.store import make_engine, sqlite_url
 from tests.support.procs import INSTALL_HINT, ServerProcess, free_port
 
 SUPERUSER = "chargekeeper"

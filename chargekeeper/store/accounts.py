@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from console.store.models import Base
+from chargekeeper.store.models import Base
 
 
 class User(Base):

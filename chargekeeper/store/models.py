@@ -1,7 +1,8 @@
-"""SQLAlchemy 2 models of the store: what Alertmanager sent, the alerts, the delivery outbox.
+"""SQLAlchemy 2 models of the store: what Alertmanager sent, the alerts, the delivery outbox,
+the acknowledgements.
 
-The console adds tables (acks, maintenance records) and Alembic migrations on top of these; the
-names here are the interface it builds on.
+The receiver writes these and the console reads them; ``accounts.py`` holds the console's own
+tables. Every table shares one metadata, which the Alembic migrations build.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Enum,
     ForeignKey,
     Index,
@@ -23,6 +23,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from chargekeeper.store.types import UtcDateTime
 
 # SQLAlchemy's documented convention: every index and constraint gets a predictable name on
 # every engine, so a later migration can name what it alters or drops (SQLite keeps no name
@@ -42,7 +44,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
-        datetime: DateTime(timezone=True),
+        datetime: UtcDateTime,
     }
 
 

@@ -1,6 +1,6 @@
 """Alembic's environment for the store: run the revisions on the connection it is handed.
 
-At run time :func:`console.store.migrations.upgrade` passes an open connection (inside the
+At run time :func:`chargekeeper.store.migrations.upgrade` passes an open connection (inside the
 transaction that holds the upgrade lock). From the ``alembic`` command line, for developers,
 it connects to ``-x url=...`` or else alembic.ini's ``sqlalchemy.url``.
 """
@@ -13,13 +13,13 @@ from pathlib import Path
 from alembic import context
 from sqlalchemy import Connection, make_url
 
-from console.store.migrations import (
+from chargekeeper.store.migrations import (
     check_foreign_keys,
     sqlite_foreign_keys_off,
     take_upgrade_lock,
     target_metadata,
 )
-from console.store.session import make_engine
+from chargekeeper.store.session import make_engine
 
 
 def _configure(connection: Connection) -> None:

@@ -9,7 +9,7 @@ from alembic.runtime.environment import EnvironmentContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from console.store.migrations import alembic_config
+from chargekeeper.store.migrations import alembic_config
 
 BASELINE = "0001"
 

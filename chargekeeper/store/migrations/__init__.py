@@ -43,8 +43,8 @@ class SchemaMismatchError(RuntimeError):
 
 def target_metadata() -> MetaData:
     """Every table of the store (the receiver's and the console's)."""
-    # Imported here: console.store's package imports this module through session.py.
-    from console.store import Base
+    # Imported here: chargekeeper.store's package imports this module through session.py.
+    from chargekeeper.store import Base
 
     return Base.metadata
 

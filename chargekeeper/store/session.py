@@ -1,5 +1,5 @@
 """Engine and session setup: SQLite by default (WAL, so the webhook's writes never wait long),
-PostgreSQL supported; the schema is Alembic's (``console.store.migrations``)."""
+PostgreSQL supported; the schema is Alembic's (``chargekeeper.store.migrations``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from console.store import migrations
+from chargekeeper.store import migrations
 
 
 def sqlite_url(path: Path) -> str:
@@ -76,7 +76,7 @@ def create_schema(engine: Engine) -> None:
     """Bring the database to the newest schema: Alembic's upgrade to head, under a lock.
 
     Safe to call at every start and from processes starting together; a database made by
-    the releases before migrations is adopted (see ``console.store.migrations``).
+    the releases before migrations is adopted (see ``chargekeeper.store.migrations``).
     """
     migrations.upgrade(engine)
 

@@ -16,9 +16,9 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, inspect, select, text
 
-from console.store import Base, ConfigChange, create_schema, make_engine, make_sessionmaker
-from console.store.migrations import SchemaMismatchError, alembic_config
-from tests.console.migration_support import build_baseline_as_released
+from chargekeeper.store import Base, ConfigChange, create_schema, make_engine, make_sessionmaker
+from chargekeeper.store.migrations import SchemaMismatchError, alembic_config
+from tests.chargekeeper.store.migration_support import build_baseline_as_released
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()

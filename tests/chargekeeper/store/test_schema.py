@@ -13,7 +13,7 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from console.store import (
+from chargekeeper.store import (
     Alert,
     ConfigChange,
     Delivery,
@@ -132,14 +132,15 @@ def test_delivery_defaults_and_payload_json_round_trip(engine: Engine) -> None:
 
 def test_datetimes_come_back_in_utc(engine: Engine) -> None:
     # PostgreSQL hands timestamptz back in the session's zone (the test server's is Paris):
-    # the engine makes it UTC. SQLite hands them back naive, and the store's readers know it.
+    # the engine makes it UTC. SQLite has no time type: the UtcDateTime column type makes
+    # what it hands back aware (tests/chargekeeper/store/test_utc_datetimes.py goes further).
     with Session(engine) as session:
         session.add(delivery("k"))
         session.commit()
     with Session(engine) as session:
         stored = session.scalars(select(Delivery.next_attempt_at)).one()
-    assert stored.utcoffset() in (None, timedelta(0))
-    assert stored.replace(tzinfo=UTC) == NOW
+    assert stored.utcoffset() == timedelta(0)
+    assert stored == NOW
 
 
 def test_config_change_keeps_both_versions_whole(engine: Engine) -> None:

@@ -16,9 +16,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from console.store import Base, create_schema
-from tests.console.migration_support import build_baseline_as_released
-from tests.console.test_migrations import differences
+from chargekeeper.store import Base, create_schema
+from tests.chargekeeper.store.migration_support import build_baseline_as_released
+from tests.chargekeeper.store.test_migrations import differences
 
 AT = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 

@@ -18,7 +18,7 @@
 Each constraint is found by its columns and renamed only if its name differs, so a database
 whose baseline already ran under the convention (Alembic applies the target metadata's
 convention to ``create_table``) is left as it is. The rebuild runs with SQLite's foreign-key
-enforcement off (``console.store.migrations.upgrade`` sees to it): with it on, dropping the old
+enforcement off (``chargekeeper.store.migrations.upgrade`` sees to it): with it on, dropping the old
 copy of a referenced table fails.
 
 Downgrade drops the lease columns and keeps the names: revision 0001's code never refers to
@@ -144,7 +144,7 @@ def _rebuild_sqlite_tables(renames: Sequence[Rename]) -> None:
     if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
         raise RuntimeError(
             "revision 0002 rebuilds SQLite tables and needs foreign-key enforcement off: run it"
-            " through console.store.create_schema (or the alembic command), which turn it off"
+            " through chargekeeper.store.create_schema (or the alembic command), which turn it off"
         )
     tables = {rename.table for rename in renames}
     for table in TABLES:
