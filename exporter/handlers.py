@@ -1,9 +1,14 @@
-"""What the per-version handler classes share: routing by method name, and the charger's record.
+"""What the per-version handler classes share: routing by method name, the charger's record,
+and the handlers that both versions answer alike.
 
 As in the ``ocpp`` library's idiom, a central system is a thin class per protocol version with
 one ``on_<action>`` method per charger-initiated action (``on_boot_notification`` handles
 "BootNotification"). A handler reads the payload through exporter.lenient, updates the fleet
 state and returns the reply payload.
+
+A class routes only the actions its version defines (``known_actions``), so a handler written
+here serves a version only if that version has the action: the ones here are charger-initiated
+in 1.6 and in 2.0.1 alike, with the same request fields they read and the same reply.
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import re
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from exporter import lenient
 from exporter.schemas import known_actions
-from exporter.state import ChargerState, FleetState
+from exporter.state import ChargerState, FleetState, Reading
 
 Payload = dict[str, Any]
 Handler = Callable[[Any, Payload], Payload]
+ReadSampledValues = Callable[[Any], list[Reading]]
 
 _WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
@@ -50,3 +57,37 @@ class Handlers:
 
     def now(self) -> float:
         return self.state.clock()
+
+    def on_heartbeat(self, payload: Payload) -> Payload:
+        return {"currentTime": lenient.iso_utc(self.now())}
+
+    def on_data_transfer(self, payload: Payload) -> Payload:
+        # No vendor extension is implemented: the spec answer is UnknownVendorId.
+        lenient.required_text(payload, "vendorId")
+        return {"status": "UnknownVendorId"}
+
+    def on_firmware_status_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_log_status_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_security_event_notification(self, payload: Payload) -> Payload:
+        return {}
+
+    def on_sign_certificate(self, payload: Payload) -> Payload:
+        # This central system is no certificate authority: it cannot sign the CSR.
+        return {"status": "Rejected"}
+
+    def _record(self, connector: int, meter_values: list[Any], read: ReadSampledValues) -> None:
+        """Each meterValue object's readings, ``read`` from its sampledValue list in the
+        version's way, at its timestamp; an item that is no object is skipped."""
+        for meter_value in meter_values:
+            if type(meter_value) is not dict:
+                continue
+            self.state.meter_values(
+                self.charger,
+                connector,
+                lenient.timestamp(meter_value.get("timestamp")),
+                read(meter_value.get("sampledValue") or []),
+            )

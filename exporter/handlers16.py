@@ -1,5 +1,6 @@
 """OCPP 1.6J central system: one ``on_<action>`` per charger-initiated action (core profile and
-the 1.6 security extension)."""
+the 1.6 security extension). The actions both versions answer alike are handled by the base
+class, exporter.handlers.Handlers."""
 
 from __future__ import annotations
 
@@ -93,9 +94,6 @@ class CentralSystem16(Handlers):
             "interval": self.state.heartbeat_interval,
         }
 
-    def on_heartbeat(self, payload: Payload) -> Payload:
-        return {"currentTime": lenient.iso_utc(self.now())}
-
     def on_status_notification(self, payload: Payload) -> Payload:
         connector = connector_id(payload)
         status = lenient.enum(lenient.required_text(payload, "status"), _STATUSES)
@@ -124,7 +122,7 @@ class CentralSystem16(Handlers):
                 self.state.start_transaction(self.charger, connector, tid)
             except Unintelligible:
                 pass  # the readings still count; the id only links them to a transaction
-        self._record(connector, meter_values)
+        self._record(connector, meter_values, readings)
         return {}
 
     def on_start_transaction(self, payload: Payload) -> Payload:
@@ -146,7 +144,7 @@ class CentralSystem16(Handlers):
         # collector ran) is accepted: its readings cannot be placed on a connector.
         if connector is not None:
             if data is not None:
-                self._record(connector, lenient.items(data, "transactionData"))
+                self._record(connector, lenient.items(data, "transactionData"), readings)
             reading = (lenient.DEFAULT_MEASURAND, "", meter_stop * 3600.0, "J")  # Wh
             when = lenient.timestamp(payload.get("timestamp"))
             self.state.meter_values(self.charger, connector, when, [reading])
@@ -159,37 +157,8 @@ class CentralSystem16(Handlers):
         lenient.required_text(payload, "idTag")
         return {"idTagInfo": _ACCEPTED_ID_TAG}
 
-    def on_data_transfer(self, payload: Payload) -> Payload:
-        # No vendor extension is implemented: the spec answer is UnknownVendorId.
-        lenient.required_text(payload, "vendorId")
-        return {"status": "UnknownVendorId"}
-
     def on_diagnostics_status_notification(self, payload: Payload) -> Payload:
-        return {}
-
-    def on_firmware_status_notification(self, payload: Payload) -> Payload:
-        return {}
-
-    def on_security_event_notification(self, payload: Payload) -> Payload:
         return {}
 
     def on_signed_firmware_status_notification(self, payload: Payload) -> Payload:
         return {}
-
-    def on_log_status_notification(self, payload: Payload) -> Payload:
-        return {}
-
-    def on_sign_certificate(self, payload: Payload) -> Payload:
-        # This central system is no certificate authority: it cannot sign the CSR.
-        return {"status": "Rejected"}
-
-    def _record(self, connector: int, meter_values: list[Any]) -> None:
-        for meter_value in meter_values:
-            if type(meter_value) is not dict:
-                continue
-            self.state.meter_values(
-                self.charger,
-                connector,
-                lenient.timestamp(meter_value.get("timestamp")),
-                readings(meter_value.get("sampledValue") or []),
-            )

@@ -1,4 +1,5 @@
-"""OCPP 2.0.1 central system: one ``on_<action>`` per charger-initiated action.
+"""OCPP 2.0.1 central system: one ``on_<action>`` per charger-initiated action. The actions
+both versions answer alike are handled by the base class, exporter.handlers.Handlers.
 
 In 2.0.1 ``connector_id`` of the metrics is the EVSE id. Connector errors arrive by NotifyEvent
 (a component's "Problem" variable, or any Alerting monitor) and clear with ``cleared: true``
@@ -78,9 +79,6 @@ class CentralSystem201(Handlers):
             "status": "Accepted",
         }
 
-    def on_heartbeat(self, payload: Payload) -> Payload:
-        return {"currentTime": lenient.iso_utc(self.now())}
-
     def on_status_notification(self, payload: Payload) -> Payload:
         evse = lenient.connector_number(lenient.require(payload, "evseId"), "evseId")
         status = lenient.required_text(payload, "connectorStatus")
@@ -116,7 +114,7 @@ class CentralSystem201(Handlers):
                 )
             meter_values = payload.get("meterValue")
             if meter_values is not None:
-                self._record(evse, lenient.items(meter_values, "meterValue"))
+                self._record(evse, lenient.items(meter_values, "meterValue"), readings)
         if event_type == "Ended":
             state.stop_transaction(charger, transaction_id)
         if payload.get("idToken") is None:
@@ -130,30 +128,13 @@ class CentralSystem201(Handlers):
 
     def on_meter_values(self, payload: Payload) -> Payload:
         evse = lenient.connector_number(lenient.require(payload, "evseId"), "evseId")
-        self._record(evse, lenient.items(lenient.require(payload, "meterValue"), "meterValue"))
+        meter_values = lenient.items(lenient.require(payload, "meterValue"), "meterValue")
+        self._record(evse, meter_values, readings)
         return {}
 
     def on_authorize(self, payload: Payload) -> Payload:
         lenient.mapping(lenient.require(payload, "idToken"), "idToken")
         return {"idTokenInfo": _ACCEPTED_ID_TOKEN}
-
-    def on_data_transfer(self, payload: Payload) -> Payload:
-        # No vendor extension is implemented: the spec answer is UnknownVendorId.
-        lenient.required_text(payload, "vendorId")
-        return {"status": "UnknownVendorId"}
-
-    def on_firmware_status_notification(self, payload: Payload) -> Payload:
-        return {}
-
-    def on_log_status_notification(self, payload: Payload) -> Payload:
-        return {}
-
-    def on_security_event_notification(self, payload: Payload) -> Payload:
-        return {}
-
-    def on_sign_certificate(self, payload: Payload) -> Payload:
-        # This central system is no certificate authority: it cannot sign the CSR.
-        return {"status": "Rejected"}
 
     def on_notify_report(self, payload: Payload) -> Payload:
         return {}
@@ -231,14 +212,3 @@ class CentralSystem201(Handlers):
             lenient.text(event.get("techInfo"), lenient.MAX_FREE_TEXT),
             lenient.timestamp(event.get("timestamp")),
         )
-
-    def _record(self, evse: int, meter_values: list[Any]) -> None:
-        for meter_value in meter_values:
-            if type(meter_value) is not dict:
-                continue
-            self.state.meter_values(
-                self.charger,
-                evse,
-                lenient.timestamp(meter_value.get("timestamp")),
-                readings(meter_value.get("sampledValue") or []),
-            )
