@@ -1,6 +1,6 @@
-"""Alertmanager's side of Chargekeeper: its generated config and the webhook receiver.
+"""Alertmanager's side of Chargekeeper: the webhook receiver. Its generated config,
+``alertmanager.yml``, comes from the routing domain (``chargekeeper.routing.alertmanager_config``).
 
-- ``amconfig``: ``alertmanager.yml`` from the routing policy.
 - The receiver, as a pipeline (STYLE: Alertmanager's notify pipeline): ``app`` (HTTP API and
   webhook) → ``pipeline`` (store, translate, route, render, enqueue; the idempotency rule is in
   ``dedup``) → ``outbox`` (retries, failover, rate limit) → ``notify`` (SMTP, Twilio), with
@@ -10,5 +10,5 @@
 - ``wiring`` assembles it all from a config directory; ``cli`` is ``chargekeeper receiver``.
 
 Modules are imported directly (``from alertmanager.pipeline import Pipeline``): importing the
-package stays cheap for ``amconfig``'s users.
+package stays cheap.
 """

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.recipients import CHANNELS
+from chargekeeper.config.routing import CHANNELS
 from chargekeeper.store import Delivery, DeliveryState
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ class OutboxBacklog(Collector):
             self._failing = True
             return
         self._failing = False
-        counts = {(channel, state.value): 0 for channel in CHANNELS for state in WAITING}
+        counts: dict[tuple[str, str], int] = {
+            (channel, state.value): 0 for channel in CHANNELS for state in WAITING
+        }
         oldest: dict[str, datetime] = {}
         for channel, state, count, created in rows:
             counts[(channel, DeliveryState(state).value)] = count

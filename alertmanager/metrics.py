@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 
 from alertmanager.notify.errors import FailureReason
-from alertmanager.recipients import CHANNELS
+from chargekeeper.config.routing import CHANNELS
 
 FAILURE_REASONS: tuple[FailureReason, ...] = (
     "connection",

@@ -1,18 +1,23 @@
-"""The receiver's background work: store webhooks (group commit), process them, run the outbox."""
+"""The receiver's background work: store webhooks (group commit), process them, run the outbox
+and escalation; and the receiver's end of the kernel's resolution feed."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 from typing import Any
 
 from alertmanager.escalation import Escalator
-from alertmanager.groupcommit import GroupCommitter
+from alertmanager.groupcommit import GroupCommitter, WriterNotRunning
 from alertmanager.metrics import ReceiverMetrics
-from alertmanager.outbox import OutboxWorker
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
+from alertmanager.resolution import resolution_webhooks
+from alertmanager.stages.deliver import OutboxWorker
+from chargekeeper.resolutions import ResolutionNotStored
+from chargekeeper.store import Alert
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +76,36 @@ class ReceiverService:
     def stored(self) -> None:
         """A webhook was stored: process it now."""
         self._stored.set()
+
+    async def resolved(self, alert_id: int, ends_at: datetime, source: str, reason: str) -> int:
+        """The kernel's ``ResolutionFeed``: store the webhooks Alertmanager would have sent for
+        the stored firing alert's resolution (``alertmanager.resolution``); how many."""
+        webhooks = await self._blocking.run(self._resolution, alert_id, ends_at, source, reason)
+        for payload, raw in webhooks:
+            try:
+                receipt_id = await self.store(payload, raw)
+            except WriterNotRunning as exc:
+                raise ResolutionNotStored(str(exc)) from exc
+            log.info(
+                "alert %s resolved (%s): stored as webhook %d for %r",
+                payload.alerts[0].fingerprint,
+                source,
+                receipt_id,
+                payload.receiver,
+            )
+        return len(webhooks)
+
+    def _resolution(
+        self, alert_id: int, ends_at: datetime, source: str, reason: str
+    ) -> list[tuple[WebhookPayload, dict[str, Any]]]:
+        with self.pipeline.sessions() as session:
+            row = session.get_one(Alert, alert_id)
+            if row.status != "firing":  # its resolution arrived meanwhile
+                return []
+            webhooks = resolution_webhooks(session, row, ends_at, source, reason)
+        if not webhooks:
+            log.warning("alert %d resolved, but no stored webhook names its receiver", alert_id)
+        return webhooks
 
     async def start(self) -> None:
         self._stored = asyncio.Event()

@@ -15,12 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CHARGEKEEPER = str(Path(sys.executable).with_name("chargekeeper"))
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -25,7 +25,8 @@ from typing import Any
 import yaml
 
 from chargekeeper.config.fleet import load_fleet
-from chargekeeper.config.routing import RoutingView, load_routing
+from chargekeeper.config.routing import load_routing
+from chargekeeper.routing import RoutingView
 
 CLIENTS = ("retailco", "highwayco", "transitco", "fleetco", "parkco")
 SITES_PER_REGION = 5

@@ -47,8 +47,7 @@ from statistics import median
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from alertmanager.amconfig import WebhookTarget
-from bench._servers import CHARGEKEEPER, free_port, running
+from bench._servers import CHARGEKEEPER, running
 from bench._storm_config import (
     CHARGER_SITE,
     SMS_SEGMENTS_PER_SECOND,
@@ -58,6 +57,8 @@ from bench._storm_config import (
 )
 from chargekeeper.config.render import AlertmanagerSide, load_sources, render
 from chargekeeper.config.routing import Timing
+from chargekeeper.net import free_port
+from chargekeeper.routing import WebhookTarget
 
 TARGET_SECONDS = 60.0
 TOKEN = "storm-bench-token"  # a throwaway token for this run's receiver

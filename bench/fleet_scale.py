@@ -29,7 +29,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
-from bench._servers import baseline_argv, collector_argv, free_port, running
+from bench._servers import baseline_argv, collector_argv, running
+from chargekeeper.net import free_port
 from simulator.fleet import SimulatedFleet
 
 OCPP16 = [Subprotocol("ocpp1.6")]

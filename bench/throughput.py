@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 import psutil
 
 from bench._load import run_load
-from bench._servers import baseline_argv, collector_argv, free_port, running
+from bench._servers import baseline_argv, collector_argv, running
+from chargekeeper.net import free_port
 
 SERVERS = ("echo", "ocpp-library", "chargekeeper")
 

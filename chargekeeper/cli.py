@@ -87,8 +87,8 @@ def up(
 
 def _register() -> None:
     # Imported here so that `chargekeeper --help` names every component in one place.
-    from alertmanager.cli import register as register_receiver
     from chargekeeper.config.cli import register as register_config
+    from chargekeeper.receiver import register as register_receiver
     from chargekeeper.report.cli import register as register_report
     from exporter.cli import register as register_exporter
     from simulator.cli import register as register_simulator

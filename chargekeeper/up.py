@@ -19,11 +19,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from alertmanager.amconfig import WebhookTarget
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.prometheus import PrometheusSetup
 from chargekeeper.config.render import AlertmanagerSide, PrometheusSide, Side, load_sources, render
 from chargekeeper.processes import ChildProcess, find_binary
+from chargekeeper.routing import WebhookTarget
 from exporter.cli import run_exporter
 from exporter.settings import ExporterSettings
 from simulator import SimulatedFleet

@@ -7,26 +7,21 @@ alert's acks and expires the silence; a resolved alert's silence is expired by
 
 Alertmanager mutes a silenced alert's resolution as well as its repeats
 (prometheus/alertmanager#226), so no webhook ever says that an acked alert resolved.
-:meth:`AckService.unannounced_resolutions` learns it by asking Alertmanager whether the alert
-is still active, and makes the resolved webhooks Alertmanager would have sent.
+:meth:`AckService.resolved_under_silence` learns it by asking Alertmanager whether the alert
+is still active; the console's sweeper hands what it finds to the receiver through the
+kernel's resolution feed (``chargekeeper.resolutions``).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.payload import WebhookPayload
-from alertmanager.pipeline import resolution_webhooks
 from chargekeeper.clock import Clock, assume_utc, utc_now
 from chargekeeper.store import Acknowledgement, Alert, AlertSilence
 from console.silences import SilenceClient
-
-log = logging.getLogger(__name__)
 
 MAX_NOTE = 2000
 # Alertmanager keeps alerts in memory only: once restarted, it lists a firing alert again when
@@ -124,18 +119,16 @@ class AckService:
                 .where(Alert.status == "resolved"),
             )
 
-    def unannounced_resolutions(self) -> list[tuple[WebhookPayload, dict[str, Any]]]:
-        """The resolved webhooks of acked alerts that resolved under their silence.
+    def resolved_under_silence(self) -> list[tuple[int, datetime]]:
+        """The acked alerts that resolved under their silence: (alert id, when observed).
 
         Every alert the store holds as firing with a console silence not expired yet is looked
         up in Alertmanager (one query each: acked alerts are few); one no longer active there
         has resolved, observed now. Absence proves nothing while a restarted Alertmanager
-        may not have heard of the alert again (:data:`ALERTMANAGER_SETTLE`). Its webhooks are
-        to be stored and processed like Alertmanager's own (see
-        ``alertmanager.pipeline.resolution_webhooks``), after which :meth:`expire_resolved`
-        expires its silence. :class:`SilenceError` (Alertmanager
-        unreachable or refusing) propagates before anything is returned: nothing is concluded
-        from an error.
+        may not have heard of the alert again (:data:`ALERTMANAGER_SETTLE`). The receiver then
+        tells the resolution like Alertmanager's own, after which :meth:`expire_resolved`
+        expires its silence. :class:`SilenceError` (Alertmanager unreachable or refusing)
+        propagates before anything is returned: nothing is concluded from an error.
         """
         if self._silences is None:
             return []
@@ -164,21 +157,7 @@ class AckService:
                 {str(k): str(v) for k, v in labels.items()}, fingerprint
             ):
                 gone.append((alert_id, self._clock()))
-        webhooks: list[tuple[WebhookPayload, dict[str, Any]]] = []
-        with self._sessions() as session:
-            for alert_id, observed_at in gone:
-                row = session.get_one(Alert, alert_id)
-                if row.status != "firing":  # its resolution arrived meanwhile
-                    continue
-                found = resolution_webhooks(
-                    session, row, observed_at, "console", RESOLVED_WHILE_SILENCED
-                )
-                if not found:
-                    log.warning(
-                        "alert %d resolved, but no stored webhook names its receiver", alert_id
-                    )
-                webhooks += found
-        return webhooks
+        return gone
 
     def _expire(self, session: Session, query: Select[AlertSilence]) -> int:
         rows = list(session.scalars(query.where(AlertSilence.expired_at.is_(None))))

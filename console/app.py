@@ -1,7 +1,8 @@
-"""Assemble the console: its context, page routers, static files and the silence sweeper.
+"""Assemble the console: its context, page and API routers, static files and the sweeper.
 
-The console runs inside the receiver's FastAPI app (``alertmanager.wiring`` passes
-:attr:`Console.routers` to ``create_app``), sharing its store.
+The console serves its pages and the JSON API in the app the root ``chargekeeper.receiver``
+builds, over the store the receiver writes. It never calls the receiver: the resolutions
+Alertmanager mutes reach it through the kernel's resolution feed.
 """
 
 from __future__ import annotations
@@ -9,24 +10,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter, FastAPI, HTTPException
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.groupcommit import WriterNotRunning
-from alertmanager.payload import WebhookPayload
-from alertmanager.recipients import LiveRouting
+from chargekeeper.api import BearerAuth
 from chargekeeper.blocking import BlockingCalls
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.links import Links
-from console.acks import AckService
-from console.api import api_router
+from chargekeeper.resolutions import ResolutionFeed, ResolutionNotStored
+from chargekeeper.routing import LiveRouting
+from console.acks import RESOLVED_WHILE_SILENCED, AckService
+from console.api import api_routers
 from console.auth import LoginLimiter, SessionSigner, bootstrap_admin, load_or_create_secret
 from console.context import ConsoleContext
 from console.settings import ConsoleConfig, load_console_config
@@ -52,15 +52,30 @@ STATIC_FILES = {"console.css": "text/css", "live.js": "text/javascript"}
 # resolved alerts expired in Alertmanager.
 SWEEP_SECONDS = 5.0
 
-StoreWebhook = Callable[[WebhookPayload, dict[str, Any]], Awaitable[int]]
-
 
 @dataclass
 class Console:
-    """The assembled console: what its handlers share, and the routers to include."""
+    """The assembled console: what its handlers share, the routers to include, and the
+    resolution feed its sweeper hands what it learns (None: not learnt)."""
 
     context: ConsoleContext
     routers: list[APIRouter]
+    feed: ResolutionFeed | None = None
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the sweeper every ``SWEEP_SECONDS`` while the block runs; close the
+        Alertmanager client after it."""
+        blocking = BlockingCalls("console-sweeper")
+        task = asyncio.create_task(_sweep_forever(self.context.acks, self.feed, blocking))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            await blocking.drain()  # a sweep's store query may still hold a connection
+            self.context.acks.close()
 
 
 def build_console(
@@ -69,15 +84,12 @@ def build_console(
     sessions: sessionmaker[Session],
     fleet: Fleet,
     links: Links,
+    bearer: BearerAuth,
     routing: LiveRouting | None = None,
     config: ConsoleConfig | None = None,
-    store_webhook: StoreWebhook | None = None,
+    feed: ResolutionFeed | None = None,
 ) -> Console:
-    """The console over an existing store; creates the first admin if one is configured.
-
-    ``store_webhook`` is the receiver's way in for a webhook (``ReceiverService.store``): the
-    sweeper hands it the resolutions Alertmanager muted. Without it they are not learnt.
-    """
+    """The console over an existing store; creates the first admin if one is configured."""
     config = config or load_console_config(config_dir)
     bootstrap_admin(sessions, state_dir)
     silences = SilenceClient(config.alertmanager_url) if config.alertmanager_url else None
@@ -92,26 +104,24 @@ def build_console(
         acks=AckService(sessions, silences, config.silence_days),
         translator=Translator.load(),
         links=links,
+        bearer=bearer,
     )
-    return Console(
-        context,
-        [
-            _static_router(),
-            _sweeper(context, store_webhook),
-            login_router(context),
-            alerts_router(context),
-            alert_detail_router(context),
-            chargers_router(context),
-            notifications_router(context),
-            routing_preview_router(context, routing),
-            routing_editor_router(context, config_dir, routing),
-            unknown_codes_router(context, state_dir),
-            tokens_router(context),
-            users_router(context),
-            rules_router(context, config_dir),
-            api_router(context),
-        ],
-    )
+    routers = [
+        _static_router(),
+        login_router(context),
+        alerts_router(context),
+        alert_detail_router(context),
+        chargers_router(context),
+        notifications_router(context),
+        routing_preview_router(context, routing),
+        routing_editor_router(context, config_dir, routing),
+        unknown_codes_router(context, state_dir),
+        tokens_router(context),
+        users_router(context),
+        rules_router(context, config_dir),
+        *api_routers(context),
+    ]
+    return Console(context, routers, feed)
 
 
 def _static_router() -> APIRouter:
@@ -126,57 +136,29 @@ def _static_router() -> APIRouter:
     return router
 
 
-def _sweeper(context: ConsoleContext, store_webhook: StoreWebhook | None) -> APIRouter:
-    """A router with no routes whose lifespan runs :func:`sweep` every ``SWEEP_SECONDS`` (and
-    closes the Alertmanager client at shutdown)."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        blocking = BlockingCalls("console-sweeper")
-        task = asyncio.create_task(_sweep_forever(context, store_webhook, blocking))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await blocking.drain()  # a sweep's store query may still hold a connection
-            context.acks.close()
-
-    return APIRouter(lifespan=lifespan)
-
-
 async def _sweep_forever(
-    context: ConsoleContext, store_webhook: StoreWebhook | None, blocking: BlockingCalls
+    acks: AckService, feed: ResolutionFeed | None, blocking: BlockingCalls
 ) -> None:
     while True:
         # Sleeping first lets the receiver's service, started just before, start its writer.
         await asyncio.sleep(SWEEP_SECONDS)
         try:
-            await sweep(context.acks, store_webhook, blocking)
-        except (SilenceError, SQLAlchemyError, WriterNotRunning) as exc:
+            await sweep(acks, feed, blocking)
+        except (SilenceError, SQLAlchemyError, ResolutionNotStored) as exc:
             log.warning("sweeping acked alerts failed, will retry: %s", exc)
 
 
-async def sweep(
-    acks: AckService, store_webhook: StoreWebhook | None, blocking: BlockingCalls
-) -> None:
-    """Store the resolutions of acked alerts that Alertmanager muted (the receiver then tells
-    them as it tells any), then expire the silences of every resolved alert.
+async def sweep(acks: AckService, feed: ResolutionFeed | None, blocking: BlockingCalls) -> None:
+    """Hand ``feed`` the resolutions of acked alerts that Alertmanager muted (the receiver
+    then tells them as it tells any), then expire the silences of every resolved alert.
 
-    Storing updates the alert in the store before it returns, so its silence is expired in this
-    same sweep. Any error leaves the rest for the next sweep. Blocking calls run through
+    The feed stores the resolution before it returns, so its silence is expired in this same
+    sweep. Any error leaves the rest for the next sweep. Blocking calls run through
     ``blocking``, which the caller drains before closing the store.
     """
-    if store_webhook is not None:
-        for payload, raw in await blocking.run(acks.unannounced_resolutions):
-            receipt_id = await store_webhook(payload, raw)
-            log.info(
-                "alert %s resolved under its ack's silence: stored as webhook %d for %r",
-                payload.alerts[0].fingerprint,
-                receipt_id,
-                payload.receiver,
-            )
+    if feed is not None:
+        for alert_id, observed_at in await blocking.run(acks.resolved_under_silence):
+            await feed.resolved(alert_id, observed_at, "console", RESOLVED_WHILE_SILENCED)
     expired = await blocking.run(acks.expire_resolved)
     if expired:
         log.info("expired the silences of %d resolved alerts", expired)

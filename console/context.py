@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from chargekeeper.api import BearerAuth
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.links import Links
 from console.acks import AckService
@@ -26,6 +27,8 @@ class ConsoleContext:
     acks: AckService
     translator: Translator
     links: Links
+    # The one bearer check of /api/v1 (webhook token and console API tokens).
+    bearer: BearerAuth
 
     def site_zone(self, site_id: str) -> ZoneInfo:
         site = self.fleet.site(site_id)

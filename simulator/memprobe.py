@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import gc
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ import psutil
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from chargekeeper.net import free_port
 from simulator.fleet import SimulatedFleet, raise_open_file_limit
 
 
@@ -60,12 +60,6 @@ async def _serve(port: int) -> None:
     ):
         print("ready", flush=True)
         await asyncio.Future()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _rss() -> int:
@@ -109,7 +103,7 @@ def main() -> None:
         asyncio.run(_serve(args.serve))
         return
     raise_open_file_limit()
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603 - fixed argv: this interpreter and module
         [sys.executable, "-m", "simulator.memprobe", "--serve", str(port)],
         stdout=subprocess.PIPE,

@@ -6,23 +6,21 @@ state — (fingerprint, status, startsAt) — is told to a recipient on a channe
 therefore produces, per recipient and channel, one message about the alert states that
 recipient has not been told yet, or no message at all. The store enforces the same rule with a
 unique constraint (``chargekeeper.store.NotifiedAlertState``), so even a race cannot break it.
+
+:class:`Dedup` is the pipeline's stage that applies the rule; the record stage keeps the
+promise it relies on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Set
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Sequence, Set
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-@dataclass(frozen=True, order=True)
-class AlertState:
-    """What makes an alert notification distinct."""
-
-    fingerprint: str
-    status: str
-    starts_at: datetime
+from alertmanager.stages.base import AlertState, Notice
+from chargekeeper.store import Alert, NotifiedAlertState
 
 
 def states_to_tell(states: Iterable[AlertState], already_told: Set[AlertState]) -> list[AlertState]:
@@ -39,3 +37,41 @@ def delivery_key(recipient_id: str, channel: str, states: Iterable[AlertState]) 
             f"\x00{state.fingerprint}|{state.status}|{state.starts_at.isoformat()}".encode()
         )
     return digest.hexdigest()[:40]
+
+
+class Dedup:
+    """Keep in each notice the alert states its recipient has not been told on its channel, in
+    :func:`states_to_tell`'s order; a notice left with none goes no further."""
+
+    def __call__(self, session: Session, notices: Sequence[Notice]) -> list[Notice]:
+        passing = []
+        for notice in notices:
+            rows = [stored.row for stored in notice.alerts]
+            told = already_told(session, notice.recipient.technician_id, notice.channel, rows)
+            by_state = {stored.state: stored for stored in notice.alerts}
+            to_tell = states_to_tell(by_state, told)
+            if to_tell:
+                notice.alerts = [by_state[state] for state in to_tell]
+                passing.append(notice)
+        return passing
+
+
+def already_told(
+    session: Session, recipient_id: str, channel: str, rows: Sequence[Alert]
+) -> set[AlertState]:
+    """The states of these alerts promised to the recipient on the channel already."""
+    fingerprints = {row.fingerprint for row in rows}
+    if not fingerprints:
+        return set()
+    told = session.execute(
+        select(
+            NotifiedAlertState.fingerprint,
+            NotifiedAlertState.status,
+            NotifiedAlertState.starts_at,
+        ).where(
+            NotifiedAlertState.recipient_id == recipient_id,
+            NotifiedAlertState.channel == channel,
+            NotifiedAlertState.fingerprint.in_(fingerprints),
+        )
+    ).all()
+    return {AlertState(fp, status, starts) for fp, status, starts in told}

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from alertmanager.amconfig import WebhookTarget
 from chargekeeper.config.loader import ConfigError
 from chargekeeper.config.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
 from chargekeeper.config.render import (
@@ -21,6 +20,7 @@ from chargekeeper.config.render import (
     reload_prometheus,
     render,
 )
+from chargekeeper.routing import WebhookTarget
 
 
 def register(app: typer.Typer) -> None:

@@ -22,7 +22,6 @@ from typing import Protocol
 
 import httpx
 
-from alertmanager.amconfig import WebhookTarget, alertmanager_config
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.policy import Policy, load_policy
 from chargekeeper.config.prometheus import (
@@ -33,7 +32,8 @@ from chargekeeper.config.prometheus import (
     prometheus_config,
     threshold_rules,
 )
-from chargekeeper.config.routing import RoutingPolicy, coverage_gaps, load_routing
+from chargekeeper.config.routing import RoutingPolicy, load_routing
+from chargekeeper.routing import WebhookTarget, alertmanager_config, coverage_gaps
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,8 @@
 """Build ``alertmanager.yml`` from the routing policy: pure functions, no I/O.
 
-The routes come from :func:`chargekeeper.config.routing.route_plan`, the same plan that the
-console's "who is told" preview evaluates. Decisions written down here:
+The routes come from :func:`chargekeeper.routing.plan.route_plan`, the same plan that the
+console's "who is told" preview evaluates (:func:`chargekeeper.routing.plan.who_is_told`), so
+the file Alertmanager runs and the preview cannot drift apart. Decisions written down here:
 
 - **Grouping by (site, family).** A site outage is one message per recipient: every
   ``ChargerDisconnected``, ``ChargerFlapping`` and the ``SiteOffline`` of a site share the
@@ -26,19 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from chargekeeper.config.fleet import Fleet
-from chargekeeper.config.routing import (
-    DAY_MINUTES,
-    DEAD_MANS_SWITCH_RECEIVER,
-    UNROUTED_RECEIVER,
-    WATCHDOG_ALERT,
-    WEEKDAYS,
-    Holiday,
-    PlannedRoute,
-    RoutingPolicy,
-    Window,
-    route_plan,
-    schedule_windows,
-)
+from chargekeeper.config.routing import DAY_MINUTES, WEEKDAYS, Holiday, RoutingPolicy
+from chargekeeper.routing.plan import WATCHDOG_ALERT, PlannedRoute, route_plan
+from chargekeeper.routing.recipients import DEAD_MANS_SWITCH_RECEIVER, UNROUTED_RECEIVER
+from chargekeeper.routing.schedule import Window, schedule_windows
 
 WEBHOOK_PATH = "/api/v1/alertmanager/webhook"
 GROUP_BY = ["site", "family"]

@@ -1,46 +1,18 @@
-"""Who a message goes to, as the pipeline needs it (the routing policy maps onto this)."""
+"""The routing policy in force, and the two questions the receiver asks it: who a receiver
+name reaches, and which escalation tiers cover an alert."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from chargekeeper.config.fleet import Fleet
-from chargekeeper.config.routing import (
-    Recipient,
-    RoutingPolicy,
-    UnknownReceiverError,
-    escalation_for,
-    recipients_for,
-)
+from chargekeeper.config.routing import RoutingPolicy
+from chargekeeper.routing.escalation import EscalationStep, escalation_for
+from chargekeeper.routing.recipients import Recipient, UnknownReceiverError, recipients_for
 
 log = logging.getLogger(__name__)
-
-CHANNELS = ("email", "sms")
-
-
-@dataclass(frozen=True)
-class Addressee:
-    """A technician with the channels a receiver should reach them on."""
-
-    id: str
-    name: str
-    language: str
-    timezone: str
-    channels: tuple[str, ...]
-    email: str | None = None
-    phone: str | None = None
-
-    def address(self, channel: str) -> str | None:
-        """The address on ``channel``, or None when the technician has none there."""
-        return self.email if channel == "email" else self.phone if channel == "sms" else None
-
-    def other_channel(self, channel: str) -> str | None:
-        """The other channel to fail over to, when the technician has an address there."""
-        other = "sms" if channel == "email" else "email"
-        return other if self.address(other) else None
 
 
 class LiveRouting:
@@ -68,21 +40,10 @@ def _live(routing: RoutingPolicy | LiveRouting) -> LiveRouting:
 
 
 # Alertmanager receiver name -> who it notifies. The CLI builds it from the routing policy.
-RecipientResolver = Callable[[str], Sequence[Addressee]]
-
-
-@dataclass(frozen=True)
-class EscalationTier:
-    """Who is told when a critical alert is unacknowledged ``delay_seconds`` after the first
-    message about it."""
-
-    tier: int
-    delay_seconds: float
-    recipients: Sequence[Addressee]
-
+RecipientResolver = Callable[[str], Sequence[Recipient]]
 
 # (alert labels, when it was first notified) -> the tiers that cover it, in order.
-EscalationPlan = Callable[[Mapping[str, str], datetime], Sequence[EscalationTier]]
+EscalationPlan = Callable[[Mapping[str, str], datetime], Sequence[EscalationStep]]
 
 
 def routing_resolver(routing: RoutingPolicy | LiveRouting) -> RecipientResolver:
@@ -95,13 +56,12 @@ def routing_resolver(routing: RoutingPolicy | LiveRouting) -> RecipientResolver:
 
     live = _live(routing)
 
-    def resolve(receiver: str) -> list[Addressee]:
+    def resolve(receiver: str) -> list[Recipient]:
         try:
-            recipients = recipients_for(receiver, live.current)
+            return recipients_for(receiver, live.current)
         except UnknownReceiverError as exc:
             log.error("cannot notify: %s (regenerate alertmanager.yml?)", exc)
             return []
-        return [_addressee(r) for r in recipients]
 
     return resolve
 
@@ -111,27 +71,7 @@ def routing_escalation(routing: RoutingPolicy | LiveRouting, fleet: Fleet) -> Es
     from the live policy at every call when given a :class:`LiveRouting`."""
     live = _live(routing)
 
-    def plan(labels: Mapping[str, str], at: datetime) -> list[EscalationTier]:
-        steps = escalation_for(live.current, fleet, dict(labels), at)
-        return [
-            EscalationTier(
-                tier=step.tier,
-                delay_seconds=step.delay_seconds,
-                recipients=[_addressee(r) for r in step.recipients],
-            )
-            for step in steps
-        ]
+    def plan(labels: Mapping[str, str], at: datetime) -> list[EscalationStep]:
+        return escalation_for(live.current, fleet, dict(labels), at)
 
     return plan
-
-
-def _addressee(r: Recipient) -> Addressee:
-    return Addressee(
-        id=r.technician_id,
-        name=r.name,
-        language=r.language,
-        timezone=r.timezone,
-        channels=tuple(r.channels),
-        email=r.email,
-        phone=r.phone,
-    )

@@ -111,7 +111,7 @@ class Delivery(Base):
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # The idempotency key from alertmanager.dedup.delivery_key(): unique, so a redelivered
+    # The idempotency key from alertmanager.stages.dedup.delivery_key(): unique, so a redelivered
     # webhook or an HA twin cannot enqueue the same message twice.
     dedup_key: Mapped[str] = mapped_column(String(128), unique=True)
     receipt_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_receipts.id"))
@@ -167,7 +167,7 @@ class NotifiedAlertState(Base):
     """An alert state (fingerprint, status, start) promised to a recipient on a channel.
 
     The unique constraint is the store's half of the idempotency rule in
-    ``alertmanager.dedup``: one message per alert state, recipient and channel, whatever
+    ``alertmanager.stages.dedup``: one message per alert state, recipient and channel, whatever
     Alertmanager redelivers or an HA pair duplicates.
     """
 

@@ -1,29 +1,28 @@
-"""The console's JSON API under ``/api/v1`` for non-browser clients, with bearer API tokens.
+"""``/api/v1/alerts``: list and read alerts, acknowledge and unacknowledge them.
 
-The receiver already serves ``GET /api/v1/alerts`` (see ``alertmanager/README.md``; it takes
-a console API token too); the console's list, with the page's filters, counts and acks, is
-``GET /api/v1/console/alerts``.
+Two lists: ``GET /api/v1/alerts`` filters on the stored fields (for scripts; it takes the
+webhook token as well), ``GET /api/v1/console/alerts`` is the alerts page's list, with its
+filters, counts and acks.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI resolves string annotations in the
-# module's globals, and ``ApiUser`` is local to ``api_router`` (it closes over the context).
+# module's globals, and ``ApiUser`` is local to the router functions (it closes over the context).
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, Field
+from sqlalchemy import select
 
-from alertmanager.schemas import AlertOut
-from chargekeeper.config.fleet import Charger
-from chargekeeper.store import Acknowledgement, Alert, User
+from chargekeeper.api import Accept
+from chargekeeper.api.models import AckIn, AlertListOut, AlertOut, ConsoleAlertOut
+from chargekeeper.store import Alert, User
 from console.acks import AckTimeError, UnknownAlertError
+from console.api.base import console_api_router
 from console.auth import Role
-from console.auth.bearer import console_api_router, token_user
 from console.context import ConsoleContext
 from console.queries import AlertFilter, alert_page, first_acks
 from console.silences import SilenceError
-from console.web.chargers import firing_per_charger, incident_history
 
 _ACK_ERRORS: dict[int | str, dict[str, object]] = {
     403: {"description": "The user's role (viewer) cannot acknowledge"},
@@ -33,63 +32,49 @@ _ACK_ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-class AckOut(BaseModel):
-    by: str
-    at: datetime
-    via: str
-    note: str
+def stored_alerts_router(ctx: ConsoleContext) -> APIRouter:
+    """``GET /api/v1/alerts``: the stored alerts by their own fields (API or webhook token)."""
+    router = APIRouter(prefix="/api/v1")
+    read_access: dict[str, Any] = {
+        "dependencies": [Depends(ctx.bearer.required(Accept.READ))],
+        "responses": {401: {"description": "Missing or unknown token"}},
+    }
+
+    @router.get("/alerts", response_model=list[AlertOut], **read_access)
+    def list_alerts(
+        status: Annotated[str | None, Query(pattern="^(firing|resolved)$")] = None,
+        site: str | None = None,
+        family: str | None = None,
+        severity: str | None = None,
+        charge_point_id: str | None = None,
+        since: Annotated[datetime | None, Query(description="starts_at at or after")] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[AlertOut]:
+        """Alerts, newest first, filtered by any of the given fields."""
+        query = select(Alert).order_by(Alert.starts_at.desc(), Alert.id.desc()).limit(limit)
+        for column, value in (
+            (Alert.status, status),
+            (Alert.site, site),
+            (Alert.family, family),
+            (Alert.severity, severity),
+            (Alert.charge_point_id, charge_point_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if since is not None:
+            # A naive time is taken as UTC, an offset given by the caller is honoured.
+            query = query.where(Alert.starts_at >= since)
+        with ctx.sessions() as session:
+            return [AlertOut.model_validate(row) for row in session.scalars(query)]
+
+    return router
 
 
-class ConsoleAlertOut(AlertOut):
-    ack: AckOut | None
-
-
-class AlertListOut(BaseModel):
-    alerts: list[ConsoleAlertOut]
-    counts: dict[str, dict[str, int]] = Field(
-        description="Per filter, how many alerts each value would show with the other filters"
-    )
-
-
-class AckIn(BaseModel):
-    note: str = Field(default="", max_length=2000)
-    until: datetime | None = Field(
-        default=None, description="Silence until then; omitted: until the alert resolves"
-    )
-
-
-class ChargerOut(BaseModel):
-    id: str
-    site: str
-    client: str
-    group: str
-    vendor: str
-    model: str
-    firing_alerts: int
-
-
-class IncidentOut(BaseModel):
-    alert: ConsoleAlertOut
-    duration: str = Field(description="Empty while the alert is still firing")
-
-
-class ChargerRecordOut(BaseModel):
-    charger: ChargerOut | None = Field(description="None for a charger absent from the fleet")
-    incidents: list[IncidentOut]
-
-
-def _alert_out(alert: Alert, ack: Acknowledgement | None) -> ConsoleAlertOut:
-    base = AlertOut.model_validate(alert).model_dump()
-    return ConsoleAlertOut(
-        **base,
-        ack=AckOut(by=ack.by, at=ack.at, via=ack.via, note=ack.note) if ack else None,
-    )
-
-
-def api_router(ctx: ConsoleContext) -> APIRouter:
+def console_alerts_router(ctx: ConsoleContext) -> APIRouter:
+    """The alerts page's list, one alert, and its acknowledgement (API tokens)."""
     router = console_api_router()
 
-    ApiUser = Annotated[User, Depends(token_user(ctx.sessions))]
+    ApiUser = Annotated[User, Depends(ctx.bearer.user())]
 
     @router.get("/console/alerts", response_model=AlertListOut)
     def list_alerts(
@@ -109,7 +94,8 @@ def api_router(ctx: ConsoleContext) -> APIRouter:
         with ctx.sessions() as session:
             page = alert_page(session, wanted, ctx.fleet)
         return AlertListOut(
-            alerts=[_alert_out(row.alert, row.ack) for row in page.rows], counts=page.counts
+            alerts=[ConsoleAlertOut.of(row.alert, row.ack) for row in page.rows],
+            counts=page.counts,
         )
 
     @router.get(
@@ -124,7 +110,7 @@ def api_router(ctx: ConsoleContext) -> APIRouter:
             if alert is None:
                 raise HTTPException(404, f"no alert {alert_id}")
             (ack,) = first_acks(session, [alert])
-        return _alert_out(alert, ack)
+        return ConsoleAlertOut.of(alert, ack)
 
     @router.post(
         "/alerts/{alert_id}/ack",
@@ -160,48 +146,9 @@ def api_router(ctx: ConsoleContext) -> APIRouter:
             raise HTTPException(502, str(exc)) from None
         return get_alert(alert_id, user)
 
-    @router.get("/chargers", response_model=list[ChargerOut])
-    def list_chargers(_user: ApiUser) -> list[ChargerOut]:
-        """The fleet's chargers with how many alerts each has firing."""
-        firing = firing_per_charger(ctx)
-        return [_charger_out(ctx, charger, firing) for charger in ctx.fleet.chargers]
-
-    @router.get(
-        "/chargers/{charge_point_id}",
-        response_model=ChargerRecordOut,
-        responses={404: {"description": "No such alert or charger"}},
-    )
-    def charger_record(charge_point_id: str, _user: ApiUser) -> ChargerRecordOut:
-        """A charger's maintenance record: identity and every alert with duration and ack."""
-        incidents = incident_history(ctx, charge_point_id)
-        known = ctx.fleet.charger(charge_point_id)
-        if known is None and not incidents:
-            raise HTTPException(404, f"no charger {charge_point_id!r}")
-        firing = firing_per_charger(ctx)
-        return ChargerRecordOut(
-            charger=_charger_out(ctx, known, firing) if known else None,
-            incidents=[
-                IncidentOut(alert=_alert_out(i.alert, i.ack), duration=i.duration)
-                for i in incidents
-            ],
-        )
-
     return router
 
 
 def _may_acknowledge(user: User) -> None:
     if not Role(user.role).can_acknowledge:
         raise HTTPException(403, f"role {user.role!r} cannot acknowledge")
-
-
-def _charger_out(ctx: ConsoleContext, charger: Charger, firing: dict[str, int]) -> ChargerOut:
-    site = ctx.fleet.site(charger.site)
-    return ChargerOut(
-        id=charger.id,
-        site=charger.site,
-        client=site.client if site else "",
-        group=charger.group,
-        vendor=charger.vendor,
-        model=charger.model,
-        firing_alerts=firing.get(charger.id, 0),
-    )

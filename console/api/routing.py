@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
-from alertmanager.recipients import LiveRouting
+from chargekeeper.api.models import ProblemOut, RoutingChangeOut, RoutingIn, RoutingOut
+from chargekeeper.routing import LiveRouting
 from chargekeeper.store import User
-from console.auth.bearer import console_api_router, token_user
+from console.api.base import console_api_router
 from console.context import ConsoleContext
 from console.i18n import translate
 from console.routing import RoutingEditor
@@ -21,38 +21,6 @@ from console.routing.apply import text_sha256
 from console.web.users import require_admin
 
 EDITS_ROUTING = "edits the routing"
-
-
-class RoutingOut(BaseModel):
-    yaml: str = Field(description="routing.yaml as it is on disk, comments included")
-    sha256: str = Field(description="Its version: send it back as base_sha256 with PUT")
-    policy: dict[str, Any] | None = Field(
-        description="The policy in force, as the receiver reads it (None without routing.yaml)"
-    )
-    editable: bool = Field(description="Whether PUT can apply a change here")
-    read_only_reason: str = Field(description="Why PUT cannot apply a change; empty if it can")
-
-
-class RoutingIn(BaseModel):
-    yaml: str = Field(max_length=1_000_000, description="The whole new routing.yaml")
-    base_sha256: str | None = Field(
-        default=None,
-        description="The sha256 from GET: refuse (409) if routing.yaml changed since",
-    )
-
-
-class ProblemOut(BaseModel):
-    line: int | None
-    field: str
-    message: str
-
-
-class RoutingChangeOut(BaseModel):
-    outcome: str = Field(description="applied, rejected, unchanged or conflict")
-    change_id: int | None = Field(description="The audit log entry (None when unchanged)")
-    summary: list[str]
-    problems: list[ProblemOut] = Field(description="What is wrong with the proposed policy")
-    detail: str = Field(description="What was done, or what failed and what was restored")
 
 
 _PUT_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -78,7 +46,7 @@ def routing_api_router(
 ) -> APIRouter:
     router = console_api_router()
 
-    ApiUser = Annotated[User, Depends(token_user(ctx.sessions))]
+    ApiUser = Annotated[User, Depends(ctx.bearer.user())]
 
     @router.get("/routing", response_model=RoutingOut)
     def get_routing(_user: ApiUser) -> RoutingOut:

@@ -3,15 +3,14 @@ token; the page's validation and apply path), and read the audit log."""
 
 # No ``from __future__ import annotations``: FastAPI resolves the dependency's annotations.
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, status
-from pydantic import BaseModel, Field
 
+from chargekeeper.api.models import ChangeOut, RulesOut, SaveOut
 from chargekeeper.config.loader import ConfigError
 from chargekeeper.store import User
-from console.auth.bearer import console_api_router, token_user
+from console.api.base import console_api_router
 from console.context import ConsoleContext
 from console.rules.apply import PolicyEditor
 from console.rules.audit import policy_changes
@@ -22,37 +21,10 @@ from console.web.users import require_admin
 CHANGES_RULES = "changes the alert rules"
 
 
-class RulesOut(BaseModel):
-    policy: dict[str, Any] = Field(description="The whole policy with every default filled in")
-    effective: dict[str, Any] = Field(
-        description="Thresholds in effect per (site, group) and site-offline settings per site"
-    )
-    editable: bool
-    read_only_reason: str | None
-
-
-class SaveOut(BaseModel):
-    outcome: str = Field(description="applied | rejected")
-    summary: list[str]
-    problems: list[str]
-    change_id: int
-
-
-class ChangeOut(BaseModel):
-    id: int
-    at: datetime
-    by: str
-    summary: str
-    outcome: str
-    detail: str
-    before: str
-    after: str
-
-
 def rules_api_router(ctx: ConsoleContext, editor: PolicyEditor) -> APIRouter:
     router = console_api_router()
 
-    ApiUser = Annotated[User, Depends(token_user(ctx.sessions))]
+    ApiUser = Annotated[User, Depends(ctx.bearer.user())]
 
     @router.get(
         "/rules",

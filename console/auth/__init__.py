@@ -2,7 +2,7 @@
 
 from console.auth.cookies import SessionData, SessionSigner, load_or_create_secret
 from console.auth.ratelimit import LoginLimiter
-from console.auth.tokens import issue_api_token, revoke_api_token, tokens_of, user_for_token
+from console.auth.tokens import issue_api_token, revoke_api_token, tokens_of
 from console.auth.users import (
     ADMIN_ENV,
     ADMIN_FILE,
@@ -26,5 +26,4 @@ __all__ = [
     "load_or_create_secret",
     "revoke_api_token",
     "tokens_of",
-    "user_for_token",
 ]

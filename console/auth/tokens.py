@@ -1,12 +1,8 @@
-"""API tokens for the JSON API: issued to a user, shown once, stored as a SHA-256 digest.
-
-A token is 32 random bytes, so a plain digest (no salt, no slow hash) is enough: there is
-nothing to guess, and looking it up by digest leaks no timing about its value.
-"""
+"""API tokens for the JSON API: issued to a user, shown once, stored as a SHA-256 digest
+(``chargekeeper.store.tokens``, where the API's bearer check looks them up)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, datetime
 
@@ -14,13 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chargekeeper.store import ApiToken, User
+from chargekeeper.store.tokens import TOKEN_PREFIX, token_digest
 from console.auth.users import UserError
-
-TOKEN_PREFIX = "ck_"  # noqa: S105 - a visible prefix, not a secret
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def issue_api_token(sessions: sessionmaker[Session], username: str, name: str) -> str:
@@ -35,20 +26,10 @@ def issue_api_token(sessions: sessionmaker[Session], username: str, name: str) -
             raise UserError(f"no user {username!r}")
         session.add(
             ApiToken(
-                user_id=user.id, name=name, digest=_digest(token), created_at=datetime.now(UTC)
+                user_id=user.id, name=name, digest=token_digest(token), created_at=datetime.now(UTC)
             )
         )
     return token
-
-
-def user_for_token(sessions: sessionmaker[Session], token: str) -> User | None:
-    """The user a bearer token belongs to, or None."""
-    with sessions() as session:
-        return session.scalar(
-            select(User)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.digest == _digest(token))
-        )
 
 
 def tokens_of(sessions: sessionmaker[Session], user_id: int) -> list[ApiToken]:

@@ -14,8 +14,8 @@ from typing import Any
 import httpx
 import yaml
 
-from alertmanager.amconfig import WEBHOOK_PATH, WebhookTarget
 from chargekeeper.config.render import RenderError, ServerUnreachable, reload_alertmanager
+from chargekeeper.routing import WEBHOOK_PATH, WebhookTarget
 
 
 class AlertmanagerProblem(Exception):

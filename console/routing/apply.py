@@ -31,7 +31,6 @@ from typing import Literal
 import yaml
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.recipients import LiveRouting
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy
 from chargekeeper.config.render import (
@@ -44,6 +43,7 @@ from chargekeeper.config.render import (
     run_tool,
 )
 from chargekeeper.config.routing import RoutingPolicy
+from chargekeeper.routing import LiveRouting
 from console.audit_log import record_change
 from console.routing.alertmanager import (
     AlertmanagerClient,

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from chargekeeper.config.routing import WEEKDAYS, RoutingPolicy, weekday_indexes
+from chargekeeper.config.routing import WEEKDAYS, RoutingPolicy
+from chargekeeper.routing import weekday_indexes
 from console.routing.document import FieldValue
 
 # Form field -> its values (one for an input, several for a group of checkboxes).

@@ -15,10 +15,11 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from alertmanager.recipients import LiveRouting
 from chargekeeper.config.render import ROUTING_FILE
-from chargekeeper.config.routing import WEEKDAYS, Schedule, Team, Technician, weekday_indexes
+from chargekeeper.config.routing import WEEKDAYS, Schedule, Team, Technician
+from chargekeeper.routing import LiveRouting, weekday_indexes
 from chargekeeper.store import User
+from console.api.routing import EDITS_ROUTING, routing_api_router
 from console.audit_log import find_change, latest_changes
 from console.auth import Role
 from console.context import ConsoleContext
@@ -35,7 +36,6 @@ from console.routing.apply import CHANGE_KIND, text_sha256
 from console.routing.forms import FIELDS, FormValues
 from console.web.guard import page_user
 from console.web.render import render
-from console.web.routing_api import EDITS_ROUTING, routing_api_router
 from console.web.users import admin_posting
 
 # The audit page shows this many changes, newest first.

@@ -1,6 +1,6 @@
 """Who would be told: the routing preview for a site, source type and priority at a time.
 
-It asks ``chargekeeper.config.routing.who_is_told``, which mirrors the generated
+It asks ``chargekeeper.routing.who_is_told``, which mirrors the generated
 ``alertmanager.yml`` (same matchers, same time intervals), so the answer is the routing's.
 """
 
@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from alertmanager.recipients import LiveRouting
-from chargekeeper.config.routing import FAMILIES, SEVERITIES, who_is_told
+from chargekeeper.config.routing import FAMILIES, SEVERITIES
+from chargekeeper.routing import LiveRouting, who_is_told
 from console.context import ConsoleContext
 from console.web.guard import page_user
 from console.web.render import render

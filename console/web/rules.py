@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from chargekeeper.config.loader import ConfigError
 from chargekeeper.config.policy import Policy
 from chargekeeper.store import User
+from console.api.rules import CHANGES_RULES, rules_api_router
 from console.auth import Role, SessionData
 from console.context import ConsoleContext
 from console.rules import (
@@ -38,7 +39,6 @@ from console.rules import (
     policy_changes,
     preview,
 )
-from console.rules.api import CHANGES_RULES, rules_api_router
 from console.web.guard import page_user
 from console.web.render import render
 from console.web.users import admin_posting

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import uvicorn
 
-from alertmanager.wiring import Receiver, build_receiver
-from chargekeeper.config.routing import receiver_name
+from chargekeeper.receiver import Receiver, build_receiver
+from chargekeeper.routing import receiver_name
 from tests.support.paths import ALERTMANAGER_PAYLOADS
 from tests.support.procs import free_port
 

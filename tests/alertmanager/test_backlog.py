@@ -10,16 +10,16 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.backlog import OutboxBacklog
+from alertmanager.messages import Renderer
 from alertmanager.outbox import Outbox, RetryPolicy
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
-from alertmanager.recipients import Addressee
-from alertmanager.render import Renderer
+from chargekeeper.routing import Recipient
 from chargekeeper.store import Delivery, DeliveryState, create_schema, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, webhook
 from translator import Translator
 
-BOB = Addressee("bob", "Bob", "en", "UTC", ("email", "sms"), "b@x.test", "+33612345002")
+BOB = Recipient("bob", "Bob", "b@x.test", "+33612345002", "en", "UTC", ("email", "sms"))
 
 
 @pytest.fixture

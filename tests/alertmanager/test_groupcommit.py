@@ -16,9 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.groupcommit import GroupCommitter, WriterNotRunning
+from alertmanager.messages import Renderer
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
-from alertmanager.render import Renderer
 from chargekeeper.store import (
     Alert,
     WebhookReceipt,

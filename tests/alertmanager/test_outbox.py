@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.messages import Renderer
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import (
     DeliveryError,
@@ -19,17 +20,17 @@ from alertmanager.notify import (
     PermanentDeliveryError,
     RetryableDeliveryError,
 )
-from alertmanager.outbox import Outbox, OutboxWorker, RateLimiter, RetryPolicy, rate_units
+from alertmanager.outbox import Outbox, RetryPolicy
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
-from alertmanager.recipients import Addressee
-from alertmanager.render import Renderer
+from alertmanager.stages.deliver import OutboxWorker, RateLimiter, rate_units
+from chargekeeper.routing import Recipient
 from chargekeeper.store import Delivery, DeliveryState, create_schema, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, webhook
 from translator import Translator
 
 TRANSLATOR = Translator.load()
-ALICE = Addressee("alice", "Alice", "en", "UTC", ("email",), "a@x.test", "+33612345001")
+ALICE = Recipient("alice", "Alice", "a@x.test", "+33612345001", "en", "UTC", ("email",))
 
 
 class ScriptedNotifier:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from alertmanager.leaseowner import process_is_gone, this_process
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import OutgoingMessage, RetryableDeliveryError
-from alertmanager.outbox import Outbox, OutboxWorker, RetryPolicy
+from alertmanager.outbox import Outbox, RetryPolicy
+from alertmanager.stages.deliver import OutboxWorker
 from chargekeeper.store import (
     Delivery,
     DeliveryState,

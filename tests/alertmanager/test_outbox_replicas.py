@@ -8,11 +8,11 @@ import threading
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.messages import Renderer
 from alertmanager.outbox import Outbox
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
-from alertmanager.recipients import Addressee
-from alertmanager.render import Renderer
+from chargekeeper.routing import Recipient
 from chargekeeper.store import (
     Delivery,
     DeliveryState,
@@ -22,7 +22,7 @@ from tests.alertmanager.receiver_support import alert, webhook
 from translator import Translator
 
 TEAM = [
-    Addressee(f"tech{n}", f"Tech {n}", "en", "UTC", ("email",), f"t{n}@x.test", None)
+    Recipient(f"tech{n}", f"Tech {n}", f"t{n}@x.test", None, "en", "UTC", ("email",))
     for n in range(3)
 ]
 TRANSLATOR = Translator.load()

@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from alertmanager.dedup import AlertState, delivery_key, states_to_tell
+from alertmanager.messages import Renderer
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline, PipelineConfig
-from alertmanager.recipients import Addressee
-from alertmanager.render import Renderer
+from alertmanager.stages.base import AlertState
+from alertmanager.stages.dedup import delivery_key, states_to_tell
+from chargekeeper.routing import Recipient
 from chargekeeper.store import (
     Alert,
     Delivery,
@@ -25,14 +26,14 @@ from chargekeeper.store import (
 from tests.alertmanager.receiver_support import alert, fixture_payload, webhook
 from translator import MemoryUnknownCodeStore, Translator, UnknownCodeRecorder
 
-ALICE = Addressee(
-    "alice", "Alice", "fr", "Europe/Paris", ("email", "sms"), "a@x.test", "+33612345001"
+ALICE = Recipient(
+    "alice", "Alice", "a@x.test", "+33612345001", "fr", "Europe/Paris", ("email", "sms")
 )
-DAN = Addressee("dan", "Dan", "en", "UTC", ("email",), "d@x.test", None)
+DAN = Recipient("dan", "Dan", "d@x.test", None, "en", "UTC", ("email",))
 TRANSLATOR = Translator.load()
 
 
-def resolver(receiver: str) -> Sequence[Addressee]:
+def resolver(receiver: str) -> Sequence[Recipient]:
     return {"team:lyon": [ALICE, DAN], "collector": [DAN]}.get(receiver, [])
 
 

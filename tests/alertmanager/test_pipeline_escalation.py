@@ -11,12 +11,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.escalation import Escalator
+from alertmanager.messages import Renderer
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
-from alertmanager.recipients import Addressee, EscalationTier, routing_escalation
-from alertmanager.render import Renderer
 from chargekeeper.config.fleet import load_fleet
 from chargekeeper.config.routing import load_routing
+from chargekeeper.routing import EscalationStep, Recipient, routing_escalation
 from chargekeeper.store import (
     Acknowledgement,
     Delivery,
@@ -29,8 +29,8 @@ from tests.alertmanager.receiver_support import FLEET_YAML, ROUTING_YAML, alert,
 from translator import Translator
 
 T0 = datetime(2026, 11, 24, 13, 30, tzinfo=UTC)
-ALICE = Addressee("alice", "Alice", "en", "UTC", ("sms",), None, "+33612345001")
-BOSS = Addressee("boss", "Boss", "fr", "Europe/Paris", ("email",), "boss@x.test", None)
+ALICE = Recipient("alice", "Alice", None, "+33612345001", "en", "UTC", ("sms",))
+BOSS = Recipient("boss", "Boss", "boss@x.test", None, "fr", "Europe/Paris", ("email",))
 TRANSLATOR = Translator.load()
 
 
@@ -42,9 +42,9 @@ class Clock:
         return self.now
 
 
-def plan(labels: Mapping[str, str], at: datetime) -> Sequence[EscalationTier]:
+def plan(labels: Mapping[str, str], at: datetime) -> Sequence[EscalationStep]:
     assert at == T0  # counted from the first message
-    return [EscalationTier(1, 60, [BOSS]), EscalationTier(2, 600, [ALICE, BOSS])]
+    return [EscalationStep("c", 1, 60, (BOSS,)), EscalationStep("c", 2, 600, (ALICE, BOSS))]
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def setup(sessions: sessionmaker[Session], severity: str = "critical") -> tuple[
     body = webhook([alert("CP-1", severity=severity)])
     pipeline.store(WebhookPayload.model_validate(body), body)
     assert pipeline.process_pending() == 1
-    return Escalator(sessions, pipeline, plan, clock=clock), clock
+    return Escalator(sessions, pipeline.tell, plan, clock=clock), clock
 
 
 def recipients(sessions: sessionmaker[Session]) -> list[tuple[str, str]]:
@@ -115,7 +115,7 @@ def test_routing_policy_escalation_tiers_become_addressees(tmp_path: Path) -> No
     tiers = routing_escalation(load_routing(tmp_path / "routing.yaml", fleet), fleet)(
         {"site": "lyon", "severity": "critical", "family": "error", "alertname": "X"}, T0
     )
-    assert [(t.tier, t.delay_seconds, [r.id for r in t.recipients]) for t in tiers] == [
+    assert [(t.tier, t.delay_seconds, [r.technician_id for r in t.recipients]) for t in tiers] == [
         (1, 300, ["lena"])
     ]
     assert tiers[0].recipients[0].channels == ("email",)

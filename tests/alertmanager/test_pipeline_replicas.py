@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from alertmanager.messages import Renderer
 from alertmanager.payload import WebhookPayload
-from alertmanager.pipeline import Pipeline, _insert_unseen
-from alertmanager.render import Renderer
+from alertmanager.pipeline import Pipeline
+from alertmanager.stages.store import _insert_unseen
 from chargekeeper.store import Alert, WebhookReceipt, create_schema, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, wait_until, webhook
 from translator import Translator
@@ -50,7 +51,7 @@ def waiting_on_a_lock(sessions: sessionmaker[Session]) -> bool:
 def test_two_replicas_storing_the_same_new_alert_both_succeed(
     replicas: list[sessionmaker[Session]], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="alertmanager.pipeline")
+    caplog.set_level(logging.INFO, logger="alertmanager.stages.store")
     first, second = replicas
     twin = alert("CP-1", fingerprint="fp-race")
     late = {**twin, "annotations": {**twin["annotations"], "description": "seen by the twin"}}

@@ -116,7 +116,7 @@ def test_alertmanager_group_becomes_one_mail_and_one_sms_per_technician(
             am_alert("CP-3"),
         ]
         httpx.post(f"{am_url}/api/v2/alerts", json=alerts, timeout=5).raise_for_status()
-        smtp, sms = receiver.built.local_servers
+        smtp, sms = receiver.built.component.local_servers
         assert isinstance(smtp, LocalSmtpServer) and isinstance(sms, LocalSmsServer)
         mails = wait_until(lambda: len(smtp.messages()) == 2 and smtp.messages(), 20, "2 mails")
         texts = wait_until(lambda: len(sms.messages()) == 2 and sms.messages(), 10, "2 SMS")

@@ -17,21 +17,22 @@ import time
 import pytest
 from sqlalchemy import Engine, text
 
+from alertmanager.messages import Renderer
 from alertmanager.metrics import ReceiverMetrics
 from alertmanager.notify import OutgoingMessage
-from alertmanager.outbox import Outbox, OutboxWorker, RetryPolicy
+from alertmanager.outbox import Outbox, RetryPolicy
 from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
-from alertmanager.recipients import Addressee
-from alertmanager.render import Renderer
 from alertmanager.service import ReceiverService
+from alertmanager.stages.deliver import OutboxWorker
 from chargekeeper.blocking import BlockingCalls
+from chargekeeper.routing import Recipient
 from chargekeeper.store import create_schema, make_engine, make_sessionmaker
 from tests.alertmanager.receiver_support import alert, webhook
 from tests.support.postgres import PostgresServer
 from translator import Translator
 
-ALICE = Addressee("alice", "Alice", "en", "UTC", ("email",), "a@x.test", "+33612345001")
+ALICE = Recipient("alice", "Alice", "a@x.test", "+33612345001", "en", "UTC", ("email",))
 # Long enough that stop() arrives while the send is still in its query.
 SEND_SECONDS = 0.8
 

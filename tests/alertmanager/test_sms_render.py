@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alertmanager import gsm
-from alertmanager.render import (
+from alertmanager.messages import (
     SMS_MIN_TITLE,
     SMS_ONE_CHARGER_SEPTETS,
     SMS_SITE_WIDE_SEPTETS,

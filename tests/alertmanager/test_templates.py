@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from alertmanager import gsm
-from alertmanager.render import AlertView, MessageContext, Renderer
+from alertmanager.messages import AlertView, MessageContext, Renderer
 
 STARTS = datetime(2026, 11, 24, 13, 23, tzinfo=UTC)
 

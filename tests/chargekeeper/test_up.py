@@ -12,9 +12,10 @@ from pathlib import Path
 
 import httpx
 
+from chargekeeper.net import free_port
 from tests.console.support import log_in
 from tests.support.paths import REPO
-from tests.support.procs import free_port, require_binary
+from tests.support.procs import require_binary
 
 
 def _wait(

@@ -21,8 +21,6 @@ from typing import Any
 import httpx
 import yaml
 
-from alertmanager.amconfig import WebhookTarget
-from alertmanager.wiring import Receiver, build_receiver
 from chargekeeper.config.prometheus import PrometheusSetup
 from chargekeeper.config.render import (
     AlertmanagerSide,
@@ -30,6 +28,8 @@ from chargekeeper.config.render import (
     load_sources,
     render,
 )
+from chargekeeper.receiver import Receiver, build_receiver
+from chargekeeper.routing import WebhookTarget
 from tests.alertmanager.receiver_support import ROUTING_YAML
 from tests.console.support import build, console_config, running_alertmanager
 from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http

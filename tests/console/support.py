@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from alertmanager.wiring import Receiver, build_receiver
+from chargekeeper.receiver import Receiver, build_receiver
 from console.auth import Role, create_user
 from tests.alertmanager.receiver_support import (
     AUTH,

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alertmanager.payload import WebhookPayload
-from alertmanager.pipeline import SYNTHESIZED_KEY
-from alertmanager.wiring import Receiver, build_receiver
+from alertmanager.resolution import SYNTHESIZED_KEY
 from chargekeeper.blocking import BlockingCalls
+from chargekeeper.receiver import Receiver, build_receiver
 from chargekeeper.store import Alert, AlertSilence, Delivery, WebhookReceipt
 from console.acks import ALERTMANAGER_SETTLE, AckService
 from console.app import sweep
@@ -89,7 +89,7 @@ class Acked:
     async def sweep(self) -> None:
         """One run of the console's sweeper over the receiver's service, then let the service
         process what it stored."""
-        await sweep(self.acks, self.built.service.store, self.blocking)
+        await sweep(self.acks, self.built.service, self.blocking)
         pipeline = self.built.service.pipeline
         await until(lambda: not pipeline.pending(), "stored webhooks were not processed")
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from alertmanager.wiring import Receiver
+from chargekeeper.receiver import Receiver
 from chargekeeper.store import Acknowledgement
 from console.web.chargers import format_duration
 from tests.alertmanager.receiver_support import alert, wait_until, webhook

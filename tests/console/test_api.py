@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from alertmanager.wiring import Receiver
+from chargekeeper.receiver import Receiver
 from console.auth import issue_api_token
 from tests.alertmanager.receiver_support import alert, webhook
 from tests.console.support import TECH, VIEWER, build, client_for, log_in, post_webhook

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.wiring import Receiver
+from chargekeeper.receiver import Receiver
 from chargekeeper.store import User, create_schema, make_engine, make_sessionmaker, sqlite_url
 from console.auth import (
     ADMIN_ENV,

@@ -11,9 +11,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alertmanager.recipients import LiveRouting, routing_resolver
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import RoutingPolicy, Technician
+from chargekeeper.routing import LiveRouting, routing_resolver
 from chargekeeper.store import ConfigChange
 from console.auth import issue_api_token
 from console.routing import RoutingDocument, describe_changes
@@ -109,10 +109,10 @@ def test_form_helpers() -> None:
 def test_resolver_reads_the_live_policy() -> None:
     live = LiveRouting(RoutingPolicy(technicians=[Technician(id="lena", name="Lena")]))
     resolve = routing_resolver(live)
-    assert [a.id for a in resolve("tech:lena:email")] == ["lena"]
+    assert [a.technician_id for a in resolve("tech:lena:email")] == ["lena"]
     assert resolve("tech:zoe:email") == []
     live.replace(RoutingPolicy(technicians=[Technician(id="zoe", name="Zoé")]))
-    assert [a.id for a in resolve("tech:zoe:email")] == ["zoe"]
+    assert [a.technician_id for a in resolve("tech:zoe:email")] == ["zoe"]
     assert Fleet().sites == []
 
 

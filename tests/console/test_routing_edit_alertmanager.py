@@ -12,7 +12,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from alertmanager.wiring import Receiver
+from chargekeeper.receiver import Receiver
 from chargekeeper.store import ConfigChange, Delivery
 from console.routing.alertmanager import routing_signature
 from tests.alertmanager.receiver_support import alert, wait_until, webhook

@@ -12,16 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from chargekeeper.store import Acknowledgement, Alert, create_schema, make_sessionmaker
 from console.acks import AckService, UnknownAlertError
 from console.queries import first_acks
+from tests.support.fakes import ManualClock
 
 T0 = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -51,7 +44,7 @@ def add_alerts(sessions: sessionmaker[Session], count: int) -> list[int]:
 
 def test_the_first_ack_wins_and_unack_removes_it(sessions: sessionmaker[Session]) -> None:
     (alert_id,) = add_alerts(sessions, 1)
-    clock = Clock()
+    clock = ManualClock(T0)
     acks = AckService(sessions, silences=None, clock=clock)
     first = acks.acknowledge(alert_id, "alice", note="  on my way  ")
     clock.now = T0 + timedelta(minutes=5)

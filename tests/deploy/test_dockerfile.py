@@ -174,4 +174,5 @@ def test_the_build_context_makes_a_wheel_with_the_command_and_its_data(tmp_path:
         scripts = archive.read(entry_points).decode()
     assert "chargekeeper = chargekeeper.cli:main" in scripts
     assert {"rules/meta.yml", "rules/detection.yml", "examples/demo/fleet.yaml"} <= names
-    assert "exporter/cli.py" in names and "alertmanager/cli.py" in names
+    assert "exporter/cli.py" in names and "chargekeeper/receiver.py" in names
+    assert "chargekeeper/store/migrations/versions/v0001_baseline.py" in names

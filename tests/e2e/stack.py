@@ -25,10 +25,11 @@ from typing import Any, Literal
 import httpx
 import yaml
 
-from alertmanager.amconfig import WebhookTarget
 from chargekeeper.config.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
 from chargekeeper.config.render import AlertmanagerSide, PrometheusSide, load_sources, render
+from chargekeeper.net import free_port
 from chargekeeper.processes import ChildProcess, StackError, find_binary
+from chargekeeper.routing import WebhookTarget
 from chargekeeper.up import (
     Ports,
     alertmanager_process,
@@ -39,7 +40,6 @@ from chargekeeper.up import (
 from console.settings import CONSOLE_FILE
 from exporter.cli import StartupError, run_exporter
 from exporter.settings import ExporterSettings
-from tests.support.procs import free_port
 
 Channel = Literal["email", "sms"]
 # The templates start a resolution with RESOLVED (SMS) or [RESOLVED] (email subject).

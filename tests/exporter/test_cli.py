@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from websockets.exceptions import ConnectionClosed
 
 from chargekeeper.cli import app
+from chargekeeper.net import free_port
 from exporter.settings import ListenAddress
 from tests.exporter.conftest import (
     PASSWORD,
@@ -27,7 +28,7 @@ from tests.exporter.conftest import (
     receive_text,
     sample_value,
 )
-from tests.support.procs import ServerProcess, free_port, wait_for_http
+from tests.support.procs import ServerProcess, wait_for_http
 
 CHARGEKEEPER = Path(sys.executable).parent / "chargekeeper"
 

@@ -31,18 +31,11 @@ from exporter.state import FleetState
 from tests.exporter.test_fuzz import mutate
 from tests.exporter.test_session import REQUESTS
 from tests.exporter.test_traces import TRACES
+from tests.support.fakes import RecordingSink
 
 NOW = 1_764_086_400.0
 TS = "2025-11-25T15:59:00Z"
 PROPERTIES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
 
 
 class Collector:

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from chargekeeper.net import free_port
 from exporter.cli import run_exporter
 from exporter.gcschedule import MIN_CLOSED, GcSchedule
 from exporter.selfmetrics import ExporterMetrics
 from exporter.settings import ExporterSettings
-from tests.support.procs import free_port
 
 
 class Cycle:

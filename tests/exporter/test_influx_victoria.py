@@ -19,10 +19,11 @@ import httpx
 import pytest
 from prometheus_client import CollectorRegistry
 
+from chargekeeper.net import free_port
 from exporter.events import ChargerRef, ConnectionChanged, Event, MeterSample, StatusChanged
 from exporter.influx import InfluxWriter
 from exporter.selfmetrics import ExporterMetrics
-from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
+from tests.support.procs import ServerProcess, require_binary, wait_for_http
 
 pytestmark = pytest.mark.slow
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
+from chargekeeper.net import free_port
 from exporter.events import ChargerRef, MeterSample
 from exporter.influx import InfluxWriter
 from exporter.selfmetrics import ExporterMetrics
-from tests.support.procs import free_port
 
 SAMPLE = MeterSample(ChargerRef("CP-1", "s", "c"), time.time(), 1, "SoC", "", 0.5, "ratio")
 

@@ -8,28 +8,13 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from chargekeeper.config.fleet import Fleet
-from exporter.events import ConnectionChanged, Event, MeterSample, StatusChanged
+from exporter.events import ConnectionChanged, MeterSample, StatusChanged
 from exporter.selfmetrics import ExporterMetrics
 from exporter.session import Session
 from exporter.state import ConnectorState, FleetState
+from tests.support.fakes import ManualClock, RecordingSink
 
 START = 1_764_000_000.0
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
 
 
 def iso(seconds: float) -> str:
@@ -50,7 +35,7 @@ FLEET = Fleet.model_validate(
 
 class Fixture:
     def __init__(self, version: str = "1.6", fleet: Fleet | None = None) -> None:
-        self.clock = Clock()
+        self.clock = ManualClock(START)
         self.sink = RecordingSink()
         self.registry = CollectorRegistry()
         self.metrics = ExporterMetrics(self.registry)

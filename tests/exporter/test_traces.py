@@ -15,32 +15,17 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter import schemas
-from exporter.events import Event, MeterSample, StatusChanged
+from exporter.events import MeterSample, StatusChanged
 from exporter.metrics import iter_exposition
 from exporter.selfmetrics import ExporterMetrics
 from exporter.session import Session
 from exporter.state import FleetState
+from tests.support.fakes import ManualClock, RecordingSink
 
 TRACES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "ocpp-traces"
 CONNECTED_AT = 1_764_086_300.0  # 2025-11-25T15:58:20Z
 NOW = 1_764_086_400.0  # 2025-11-25T16:00:00Z, when every frame arrives
 NOW_ISO = "2025-11-25T16:00:00.000Z"
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordingSink:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def emit(self, event: Event) -> None:
-        self.events.append(event)
 
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -65,7 +50,7 @@ class Replay:
         self.registry = CollectorRegistry()
         self.metrics = ExporterMetrics(self.registry)
         self.sink = RecordingSink()
-        self.clock = Clock(CONNECTED_AT)
+        self.clock = ManualClock(CONNECTED_AT)
         self.state = FleetState(None, self.metrics, self.sink, self.clock)
         self.state.connected(charge_point_id, self.version)
         self.clock.now = NOW

@@ -35,7 +35,6 @@ from pathlib import Path
 import httpx
 from websockets.exceptions import InvalidStatus
 
-from alertmanager.amconfig import WebhookTarget
 from chargekeeper.config.prometheus import PrometheusSetup
 from chargekeeper.config.render import (
     AlertmanagerSide,
@@ -44,11 +43,13 @@ from chargekeeper.config.render import (
     reload_alertmanager,
     render,
 )
+from chargekeeper.net import free_port
+from chargekeeper.routing import WebhookTarget
 from chargekeeper.up import Ports, receiver_process, webhook_token
 from tests.exporter.conftest import charger, receive_text
 from tests.exporter.test_influx_victoria import Victoria
 from tests.rules.test_integration import Stack
-from tests.support.procs import ServerProcess, free_port, wait_for_http
+from tests.support.procs import ServerProcess, wait_for_http
 
 # One technician for every site, both channels; Alertmanager's timing in seconds.
 ROUTING = """\

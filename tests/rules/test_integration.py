@@ -23,7 +23,8 @@ import pytest
 
 from chargekeeper.config.prometheus import PrometheusSetup
 from chargekeeper.config.render import PrometheusSide, load_sources, render
-from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
+from chargekeeper.net import free_port
+from tests.support.procs import ServerProcess, require_binary, wait_for_http
 
 pytestmark = pytest.mark.slow
 

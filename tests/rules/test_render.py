@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 from chargekeeper.cli import app
 from chargekeeper.config.prometheus import RULE_FILES, PrometheusSetup
 from chargekeeper.config.render import PrometheusSide, RenderError, load_sources, render
+from chargekeeper.net import free_port
 from tests.rules.conftest import RULES_DIR
-from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
+from tests.support.procs import ServerProcess, require_binary, wait_for_http
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -16,10 +16,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from chargekeeper.net import free_port
 from simulator.cli import register
 from simulator.scenarios import SCENARIO_NAMES
 from tests.simulator.central import CentralSystem
-from tests.support.procs import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 # The simulate command alone, so these tests do not depend on the other components' CLIs.

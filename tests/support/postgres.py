@@ -30,8 +30,9 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
+from chargekeeper.net import free_port
 from chargekeeper.store import make_engine, sqlite_url
-from tests.support.procs import INSTALL_HINT, ServerProcess, free_port
+from tests.support.procs import INSTALL_HINT, ServerProcess
 
 SUPERUSER = "chargekeeper"
 TEST_DATABASE = "store_test"

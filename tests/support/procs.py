@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Sequence
@@ -18,14 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chargekeeper.net import free_port as free_port  # re-exported for tests that import it here
+
 INSTALL_HINT = "run ./dev setup (it installs deps/debian-packages.txt)"
-
-
-def free_port() -> int:
-    """A TCP port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def require_binary(name: str) -> str:

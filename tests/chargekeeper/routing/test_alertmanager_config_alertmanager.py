@@ -19,19 +19,18 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from alertmanager.amconfig import WEBHOOK_PATH, WebhookTarget
 from chargekeeper.config.render import (
     AlertmanagerSide,
     load_sources,
     reload_alertmanager,
     render,
 )
-from chargekeeper.config.routing import recipients_for, who_is_told
+from chargekeeper.routing import WEBHOOK_PATH, WebhookTarget, recipients_for, who_is_told
+from tests.chargekeeper.routing.routing_support import DEMO
 from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
 
 pytestmark = pytest.mark.slow
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 TOKEN = "tok-for-this-test"
 GENEVA_ZONE = ZoneInfo("Europe/Zurich")
 

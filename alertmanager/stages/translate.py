@@ -1,0 +1,101 @@
+"""Stage 'translate': each alert as its recipient reads it, manufacturer and OCPP codes turned
+into plain words in their language (``translator``), with the links to act on it.
+
+Codes the catalog does not know are recorded once per webhook (:meth:`Translate.note_unknown`),
+so the console can list what to add.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sqlalchemy.orm import Session
+
+from alertmanager.messages import AlertView
+from alertmanager.payload import WebhookAlert, WebhookPayload
+from alertmanager.stages.base import Notice
+from chargekeeper.links import Links
+from chargekeeper.store import Alert
+from translator import Translation, Translator, UnknownCodeRecorder
+
+
+class Translate:
+    """Fills each notice's views; knows the translator, the links and the sites' names."""
+
+    def __init__(
+        self,
+        translator: Translator,
+        links: Links,
+        site_names: Mapping[str, str],
+        recorder: UnknownCodeRecorder | None = None,
+    ) -> None:
+        self._translator = translator
+        self._links = links
+        self._site_names = site_names
+        self._recorder = recorder
+
+    def __call__(self, session: Session, notices: Sequence[Notice]) -> list[Notice]:
+        for notice in notices:
+            language = notice.recipient.language
+            notice.views = [self.view(s.alert, s.row, language) for s in notice.alerts]
+        return list(notices)
+
+    def note_unknown(self, payload: WebhookPayload) -> None:
+        """Record the codes of the firing alerts that the catalog does not know."""
+        if self._recorder is None:
+            return
+        for alert in payload.alerts:
+            if alert.status == "firing" and _has_code(alert.labels):
+                translation = self._codes(alert.labels, "en")
+                self._recorder.record(translation, alert.labels.get("charge_point_id", "unknown"))
+
+    def view(self, alert: WebhookAlert, row: Alert, language: str) -> AlertView:
+        """One alert as the templates show it, in ``language``."""
+        labels = alert.labels
+        site = labels.get("site", "")
+        code = title = explanation = action = ""
+        if _has_code(labels):
+            translation = self._codes(labels, language)
+            code = " / ".join(
+                value
+                for value in (labels.get("error_code"), labels.get("vendor_error_code"))
+                if value
+            )
+            title = translation.title
+            meaning = next(iter(translation.meanings), translation.error_code_meaning)
+            if meaning is not None:
+                explanation, action = meaning.explanation, meaning.action
+        return AlertView(
+            alertname=labels.get("alertname", ""),
+            status=alert.status,
+            severity=labels.get("severity", ""),
+            family=labels.get("family", ""),
+            site=site,
+            site_name=self._site_names.get(site, site) or "?",
+            charge_point_id=labels.get("charge_point_id", ""),
+            connector_id=labels.get("connector_id", ""),
+            starts_at=alert.starts_at,
+            ends_at=alert.ends_at,
+            code=code,
+            title=title,
+            explanation=explanation,
+            action=action,
+            summary=alert.annotations.get("summary", ""),
+            description=alert.annotations.get("description", ""),
+            runbook_url=alert.annotations.get("runbook_url", ""),
+            console_url=self._links.alert(row.id),
+            dashboard_url=self._links.charger_dashboard(labels.get("charge_point_id", "")),
+        )
+
+    def _codes(self, labels: Mapping[str, str], language: str) -> Translation:
+        return self._translator.translate(
+            vendor=labels.get("vendor") or None,
+            vendor_id=labels.get("vendor_id") or None,
+            vendor_error_code=labels.get("vendor_error_code") or None,
+            error_code=labels.get("error_code") or None,
+            language=language,
+        )
+
+
+def _has_code(labels: Mapping[str, str]) -> bool:
+    return bool(labels.get("error_code") or labels.get("vendor_error_code"))

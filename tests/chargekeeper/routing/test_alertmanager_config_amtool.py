@@ -1,0 +1,126 @@
+"""The generated ``alertmanager.yml`` checked by amtool: ``amtool check-config`` accepts it, and
+``amtool config routes test`` routes each label set as ``receivers_for`` predicts."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from chargekeeper.config.fleet import Fleet
+from chargekeeper.config.prometheus import dump_yaml
+from chargekeeper.config.routing import RoutingPolicy
+from chargekeeper.routing import WebhookTarget, alertmanager_config, receivers_for
+from tests.support.procs import require_binary
+
+
+@pytest.fixture(scope="module")
+def config_file(
+    demo: RoutingPolicy, fleet: Fleet, token_file: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    document = alertmanager_config(demo, fleet, WebhookTarget("http://10.0.0.5:9095/", token_file))
+    path = tmp_path_factory.mktemp("am") / "alertmanager.yml"
+    path.write_text(dump_yaml(document, "test"))
+    return path
+
+
+def _amtool(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [require_binary("amtool"), *args], capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def test_amtool_accepts_the_generated_configuration(config_file: Path) -> None:
+    result = _amtool("check-config", str(config_file))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+    assert "3 inhibit rules" in result.stdout
+
+
+LYON = {"site": "lyon-part-dieu", "client": "retailco"}
+GENEVA = {"site": "geneva-depot", "client": "transitco"}
+BRUSSELS = {"site": "brussels-hq", "client": "transitco"}
+
+
+# Label sets and the receivers Alertmanager picks, one per matching route (time intervals are
+# not evaluated by amtool: every route whose matchers fit is listed, active now or not; a
+# receiver with an office-hours and a weekend route is listed twice).
+ROUTES_TABLE: list[tuple[dict[str, str], list[str]]] = [
+    (
+        {**LYON, "alertname": "SiteOffline", "family": "disconnection", "severity": "critical"},
+        ["team:rhone:both", "tech:bruno:sms", "tech:noc:email"],
+    ),
+    (
+        {**LYON, "alertname": "ChargerFaulted", "family": "error", "severity": "warning"},
+        ["team:rhone:email"],
+    ),
+    (
+        {**LYON, "alertname": "ChargerSocStalled", "family": "soc", "severity": "critical"},
+        ["team:rhone:both", "tech:noc:email"],
+    ),
+    (
+        {**GENEVA, "alertname": "ChargerFaulted", "family": "error", "severity": "warning"},
+        ["team:north:email", "team:north:email", "tech:eva:sms"],
+    ),
+    (
+        {**GENEVA, "alertname": "ChargerSocStalled", "family": "soc", "severity": "warning"},
+        ["tech:eva:sms"],
+    ),
+    (
+        {
+            **BRUSSELS,
+            "alertname": "ChargerFlapping",
+            "family": "disconnection",
+            "severity": "warning",
+        },
+        ["unrouted"],
+    ),
+    (
+        {
+            **BRUSSELS,
+            "alertname": "ChargerNotDelivering",
+            "family": "energy",
+            "severity": "critical",
+        },
+        ["team:north:both", "team:north:both", "tech:noc:email"],
+    ),
+    (
+        {"alertname": "ChargekeeperCollectorDown", "family": "fleet", "severity": "critical"},
+        ["tech:noc:email", "tech:noc:email"],
+    ),
+    (
+        {"alertname": "ChargekeeperPolicyMissing", "family": "fleet", "severity": "warning"},
+        ["tech:noc:email"],
+    ),
+    ({"alertname": "Watchdog", "family": "fleet", "severity": "info"}, ["deadman"]),
+    # A regex must not let a similar site name through ('.' is escaped, matches are anchored).
+    (
+        {"site": "lyon-part-dieu-2", "family": "error", "severity": "warning"},
+        ["unrouted"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("labels", "expected"), ROUTES_TABLE)
+def test_amtool_routes_each_label_set_to_the_expected_receivers(
+    config_file: Path,
+    demo: RoutingPolicy,
+    fleet: Fleet,
+    labels: dict[str, str],
+    expected: list[str],
+) -> None:
+    args = [f"{name}={value}" for name, value in labels.items()]
+    verified = _amtool(
+        "config",
+        "routes",
+        "test",
+        f"--config.file={config_file}",
+        f"--verify.receivers={','.join(expected)}",
+        *args,
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    found = _amtool("config", "routes", "test", f"--config.file={config_file}", *args)
+    assert found.stdout.strip().split(",") == expected
+    # The console's preview walks the same plan.
+    assert receivers_for(demo, fleet, labels) == expected
