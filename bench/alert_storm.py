@@ -55,9 +55,9 @@ from bench._storm_config import (
     StormConfig,
     write_storm_config,
 )
-from chargekeeper.config.render import AlertmanagerSide, load_sources, render
 from chargekeeper.config.routing import Timing
 from chargekeeper.net import free_port
+from chargekeeper.render.stack import AlertmanagerSide, load_sources, render
 from chargekeeper.routing import WebhookTarget
 
 TARGET_SECONDS = 60.0

@@ -52,8 +52,8 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
-from chargekeeper.config.prometheus import DEFAULT_RULES_DIR
 from chargekeeper.config.routing import Timing
+from chargekeeper.render.prometheus import DEFAULT_RULES_DIR
 from chargekeeper.store import (
     Alert,
     Delivery,

@@ -68,8 +68,8 @@ def up(
 ) -> None:
     """Run the whole local stack: collector, Prometheus, Alertmanager, receiver (and a demo)."""
     from chargekeeper.config.loader import ConfigError
-    from chargekeeper.config.render import RenderError
     from chargekeeper.processes import StackError
+    from chargekeeper.render.stack import RenderError
     from chargekeeper.up import Ports, demo_config, run_stack
     from exporter.cli import StartupError
 
@@ -87,8 +87,8 @@ def up(
 
 def _register() -> None:
     # Imported here so that `chargekeeper --help` names every component in one place.
-    from chargekeeper.config.cli import register as register_config
     from chargekeeper.receiver import register as register_receiver
+    from chargekeeper.render.cli import register as register_config
     from chargekeeper.report.cli import register as register_report
     from exporter.cli import register as register_exporter
     from simulator.cli import register as register_simulator

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chargekeeper.config.fleet import Fleet
-from chargekeeper.config.prometheus import PrometheusSetup
-from chargekeeper.config.render import AlertmanagerSide, PrometheusSide, Side, load_sources, render
 from chargekeeper.processes import ChildProcess, find_binary
+from chargekeeper.render.prometheus import PrometheusSetup
+from chargekeeper.render.stack import AlertmanagerSide, PrometheusSide, Side, load_sources, render
 from chargekeeper.routing import WebhookTarget
 from exporter.cli import run_exporter
 from exporter.settings import ExporterSettings

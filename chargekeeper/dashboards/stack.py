@@ -17,13 +17,6 @@ from typing import Any
 
 import yaml
 
-from chargekeeper.config.prometheus import (
-    ALERTMANAGER_JOB,
-    DEFAULT_RULES_DIR,
-    EXPORTER_JOB,
-    PROMETHEUS_JOB,
-    RECEIVER_JOB,
-)
 from chargekeeper.dashboards import variables
 from chargekeeper.dashboards.grafana import (
     JSON,
@@ -34,6 +27,13 @@ from chargekeeper.dashboards.grafana import (
     prometheus,
     row,
     value_mappings,
+)
+from chargekeeper.render.prometheus import (
+    ALERTMANAGER_JOB,
+    DEFAULT_RULES_DIR,
+    EXPORTER_JOB,
+    PROMETHEUS_JOB,
+    RECEIVER_JOB,
 )
 
 UID = "chargekeeper-stack"

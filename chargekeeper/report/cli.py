@@ -50,7 +50,7 @@ def register(app: typer.Typer) -> None:
         """Availability per port and site for one client and month: two CSV files and a
         printable HTML page, and with --pdf the same page as PDF."""
         from chargekeeper.config.loader import ConfigError
-        from chargekeeper.config.render import load_sources
+        from chargekeeper.render.stack import load_sources
         from chargekeeper.report.build import (
             fetch_and_build,
             maintenance_spans,

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import yaml
 
-from chargekeeper.config.render import RenderError, ServerUnreachable, reload_alertmanager
+from chargekeeper.render.stack import RenderError, ServerUnreachable, reload_alertmanager
 from chargekeeper.routing import WEBHOOK_PATH, WebhookTarget
 
 

@@ -5,7 +5,7 @@ Order of operations, and why:
 1. The whole proposed routing.yaml is validated as the receiver reads it (``check_routing``);
    an invalid one is rejected before any file is touched.
 2. ``alertmanager.yml`` is rendered into a staging directory and checked with ``amtool
-   check-config`` (``chargekeeper.config.render``); only a passing file replaces the old one.
+   check-config`` (``chargekeeper.render.stack``); only a passing file replaces the old one.
 3. routing.yaml is replaced atomically (temporary file + rename).
 4. Alertmanager is asked to reload, then ``/api/v2/status`` must show the new routes: a
    reload that "succeeds" on another file (Alertmanager started with a different
@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy
-from chargekeeper.config.render import (
+from chargekeeper.config.routing import RoutingPolicy
+from chargekeeper.render.stack import (
     ROUTING_FILE,
     AlertmanagerSide,
     ConfigSources,
@@ -42,7 +43,6 @@ from chargekeeper.config.render import (
     render,
     run_tool,
 )
-from chargekeeper.config.routing import RoutingPolicy
 from chargekeeper.routing import LiveRouting
 from console.audit_log import record_change
 from console.routing.alertmanager import (

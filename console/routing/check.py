@@ -16,8 +16,8 @@ from pathlib import Path
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.loader import ConfigError
-from chargekeeper.config.render import ROUTING_FILE
 from chargekeeper.config.routing import RoutingPolicy, load_routing
+from chargekeeper.render.stack import ROUTING_FILE
 
 # What follows the path in a loader problem: ":LINE: FIELD: message" (line and field optional).
 _PROBLEM = re.compile(r"^(?::(?P<line>\d+))?: (?P<rest>.*)$", re.DOTALL)

@@ -32,8 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.loader import ConfigError
 from chargekeeper.config.policy import Policy, load_policy, parse_duration
-from chargekeeper.config.prometheus import THRESHOLDS_FILE, dump_yaml, threshold_rules
-from chargekeeper.config.render import POLICY_FILE, RenderError, Runner, reload_prometheus, run_tool
+from chargekeeper.render.prometheus import THRESHOLDS_FILE, dump_yaml, threshold_rules
+from chargekeeper.render.stack import POLICY_FILE, RenderError, Runner, reload_prometheus, run_tool
 from console.audit_log import record_change
 from console.rules.audit import KIND, Outcome
 from console.rules.changes import describe_changes

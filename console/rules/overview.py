@@ -8,7 +8,7 @@ from typing import Any
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Flapping, Policy, SiteOffline, Thresholds, Tiered, VendorCode
-from chargekeeper.config.prometheus import scopes
+from chargekeeper.render.prometheus import scopes
 from console.rules.catalog import ALERT_TYPES, AlertType, format_value
 from console.rules.document import Scope
 

@@ -28,7 +28,7 @@ import httpx
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy, Severity, Thresholds, Tiered
-from chargekeeper.config.prometheus import scopes
+from chargekeeper.render.prometheus import scopes
 from console.rules.catalog import ALERTNAMES
 
 QUERIES = {

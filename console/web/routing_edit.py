@@ -15,8 +15,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from chargekeeper.config.render import ROUTING_FILE
 from chargekeeper.config.routing import WEEKDAYS, Schedule, Team, Technician
+from chargekeeper.render.stack import ROUTING_FILE
 from chargekeeper.routing import LiveRouting, weekday_indexes
 from chargekeeper.store import User
 from console.api.routing import EDITS_ROUTING, routing_api_router

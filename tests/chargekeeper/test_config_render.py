@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner, Result
 
 from chargekeeper.cli import app
-from chargekeeper.config.render import AlertmanagerSide, RenderError, load_sources, render
+from chargekeeper.render.stack import AlertmanagerSide, RenderError, load_sources, render
 from chargekeeper.routing import WebhookTarget
 from tests.chargekeeper.routing.routing_support import DEMO, NOW, config_dir
 

@@ -21,14 +21,14 @@ from typing import Any
 import httpx
 import yaml
 
-from chargekeeper.config.prometheus import PrometheusSetup
-from chargekeeper.config.render import (
+from chargekeeper.receiver import Receiver, build_receiver
+from chargekeeper.render.prometheus import PrometheusSetup
+from chargekeeper.render.stack import (
     AlertmanagerSide,
     PrometheusSide,
     load_sources,
     render,
 )
-from chargekeeper.receiver import Receiver, build_receiver
 from chargekeeper.routing import WebhookTarget
 from tests.alertmanager.receiver_support import ROUTING_YAML
 from tests.console.support import build, console_config, running_alertmanager

@@ -25,10 +25,10 @@ from typing import Any, Literal
 import httpx
 import yaml
 
-from chargekeeper.config.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
-from chargekeeper.config.render import AlertmanagerSide, PrometheusSide, load_sources, render
 from chargekeeper.net import free_port
 from chargekeeper.processes import ChildProcess, StackError, find_binary
+from chargekeeper.render.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
+from chargekeeper.render.stack import AlertmanagerSide, PrometheusSide, load_sources, render
 from chargekeeper.routing import WebhookTarget
 from chargekeeper.up import (
     Ports,

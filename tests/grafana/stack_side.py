@@ -35,15 +35,15 @@ from pathlib import Path
 import httpx
 from websockets.exceptions import InvalidStatus
 
-from chargekeeper.config.prometheus import PrometheusSetup
-from chargekeeper.config.render import (
+from chargekeeper.net import free_port
+from chargekeeper.render.prometheus import PrometheusSetup
+from chargekeeper.render.stack import (
     AlertmanagerSide,
     PrometheusSide,
     load_sources,
     reload_alertmanager,
     render,
 )
-from chargekeeper.net import free_port
 from chargekeeper.routing import WebhookTarget
 from chargekeeper.up import Ports, receiver_process, webhook_token
 from tests.exporter.conftest import charger, receive_text

@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 
-from chargekeeper.config.prometheus import PrometheusSetup
-from chargekeeper.config.render import PrometheusSide, load_sources, render
 from chargekeeper.net import free_port
+from chargekeeper.render.prometheus import PrometheusSetup
+from chargekeeper.render.stack import PrometheusSide, load_sources, render
 from tests.support.procs import ServerProcess, require_binary, wait_for_http
 
 pytestmark = pytest.mark.slow

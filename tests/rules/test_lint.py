@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from chargekeeper.config.prometheus import RULE_FILES, SOURCE_RUNBOOK_BASE
+from chargekeeper.render.prometheus import RULE_FILES, SOURCE_RUNBOOK_BASE
 from tests.rules.conftest import RULE_TEST_FILES, RULES_DIR
 
 SEVERITIES = {"critical", "warning", "info"}

@@ -16,9 +16,9 @@ import yaml
 from typer.testing import CliRunner
 
 from chargekeeper.cli import app
-from chargekeeper.config.prometheus import RULE_FILES, PrometheusSetup
-from chargekeeper.config.render import PrometheusSide, RenderError, load_sources, render
 from chargekeeper.net import free_port
+from chargekeeper.render.prometheus import RULE_FILES, PrometheusSetup
+from chargekeeper.render.stack import PrometheusSide, RenderError, load_sources, render
 from tests.rules.conftest import RULES_DIR
 from tests.support.procs import ServerProcess, require_binary, wait_for_http
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from chargekeeper.config.render import (
+from chargekeeper.render.stack import (
     AlertmanagerSide,
     load_sources,
     reload_alertmanager,

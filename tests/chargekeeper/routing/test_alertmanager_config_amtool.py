@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from chargekeeper.config.fleet import Fleet
-from chargekeeper.config.prometheus import dump_yaml
 from chargekeeper.config.routing import RoutingPolicy
+from chargekeeper.render.prometheus import dump_yaml
 from chargekeeper.routing import WebhookTarget, alertmanager_config, receivers_for
 from tests.support.procs import require_binary
 

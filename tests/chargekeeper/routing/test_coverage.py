@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chargekeeper.config.render import AlertmanagerSide, load_sources, render
+from chargekeeper.render.stack import AlertmanagerSide, load_sources, render
 from chargekeeper.routing import WebhookTarget
 from tests.chargekeeper.routing.routing_support import DEMO, NOW, config_dir
 
@@ -20,7 +20,7 @@ def test_render_warns_about_times_when_critical_alerts_reach_nobody(
     cut = text.index("  - id: geneva-depot-eva")
     config = config_dir(tmp_path, text[:cut] + text[text.index("# Alertmanager's timing") :])
     side = AlertmanagerSide(WebhookTarget("http://127.0.0.1:9095", token_file))
-    with caplog.at_level("WARNING", logger="chargekeeper.config.render"):
+    with caplog.at_level("WARNING", logger="chargekeeper.render.stack"):
         render(load_sources(config, NOW), tmp_path / "out", [side])
     gaps = [r.getMessage() for r in caplog.records]
     assert (
@@ -37,6 +37,6 @@ def test_the_demo_policy_covers_every_critical_alert(
     tmp_path: Path, token_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     side = AlertmanagerSide(WebhookTarget("http://127.0.0.1:9095", token_file))
-    with caplog.at_level("WARNING", logger="chargekeeper.config.render"):
+    with caplog.at_level("WARNING", logger="chargekeeper.render.stack"):
         render(load_sources(config_dir(tmp_path), NOW), tmp_path / "out", [side])
     assert caplog.records == []

@@ -24,7 +24,8 @@ import httpx
 
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.policy import Policy, load_policy
-from chargekeeper.config.prometheus import (
+from chargekeeper.config.routing import RoutingPolicy, load_routing
+from chargekeeper.render.prometheus import (
     THRESHOLDS_FILE,
     PrometheusSetup,
     dump_yaml,
@@ -32,7 +33,6 @@ from chargekeeper.config.prometheus import (
     prometheus_config,
     threshold_rules,
 )
-from chargekeeper.config.routing import RoutingPolicy, load_routing
 from chargekeeper.routing import WebhookTarget, alertmanager_config, coverage_gaps
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from chargekeeper.config.loader import ConfigError
-from chargekeeper.config.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
-from chargekeeper.config.render import (
+from chargekeeper.render.prometheus import DEFAULT_RULES_DIR, PrometheusSetup
+from chargekeeper.render.stack import (
     ROUTING_FILE,
     AlertmanagerSide,
     PrometheusSide,
