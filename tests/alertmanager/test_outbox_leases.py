@@ -32,25 +32,11 @@ from chargekeeper.store import (
     sqlite_url,
 )
 from tests.alertmanager.test_outbox import ScriptedNotifier, enqueue_one, running, until
+from tests.support.fakes import ManualClock
 
 POLICY = RetryPolicy(lease_timeout=60.0)
 # A worker process of another machine: this one cannot see whether it runs.
 ELSEWHERE = "other-host/4242/123456@another-boot/pid:[4026531836]"
-
-
-class Clock:
-    """The outboxes' clock, moved by the test."""
-
-    def __init__(self) -> None:
-        # Ahead of the real clock, so that deliveries the test enqueues are due at once.
-        self.now = datetime.now(UTC) + timedelta(minutes=10)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
 
 
 @pytest.fixture
@@ -60,8 +46,10 @@ def sessions(store_engine: Engine) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock[datetime]:
+    """The outboxes' clock, moved by the test: ahead of the real clock, so that deliveries the
+    test enqueues are due at once."""
+    return ManualClock(datetime.now(UTC) + timedelta(minutes=10))
 
 
 def lease(sessions: sessionmaker[Session]) -> tuple[DeliveryState, str | None, datetime | None]:
@@ -89,7 +77,7 @@ def live_process() -> Iterator[subprocess.Popen[str]]:
 
 
 def test_a_replica_starting_leaves_what_a_live_replica_is_sending(
-    sessions: sessionmaker[Session], clock: Clock
+    sessions: sessionmaker[Session], clock: ManualClock[datetime]
 ) -> None:
     enqueue_one(sessions)
     assert len(Outbox(sessions, POLICY, clock=clock, owner=ELSEWHERE).claim("email")) == 1
@@ -100,7 +88,7 @@ def test_a_replica_starting_leaves_what_a_live_replica_is_sending(
 
 
 def test_a_lease_not_renewed_for_the_timeout_is_taken_over(
-    sessions: sessionmaker[Session], clock: Clock
+    sessions: sessionmaker[Session], clock: ManualClock[datetime]
 ) -> None:
     enqueue_one(sessions)
     Outbox(sessions, POLICY, clock=clock, owner=ELSEWHERE).claim("email")
@@ -114,7 +102,7 @@ def test_a_lease_not_renewed_for_the_timeout_is_taken_over(
 
 
 def test_a_renewed_lease_lasts_and_a_lost_one_is_reported(
-    sessions: sessionmaker[Session], clock: Clock
+    sessions: sessionmaker[Session], clock: ManualClock[datetime]
 ) -> None:
     enqueue_one(sessions)
     holder = Outbox(sessions, POLICY, clock=clock, owner=ELSEWHERE)
@@ -130,7 +118,9 @@ def test_a_renewed_lease_lasts_and_a_lost_one_is_reported(
 
 
 def test_leases_of_a_process_of_this_machine_end_when_it_dies(
-    sessions: sessionmaker[Session], clock: Clock, live_process: subprocess.Popen[str]
+    sessions: sessionmaker[Session],
+    clock: ManualClock[datetime],
+    live_process: subprocess.Popen[str],
 ) -> None:
     assert live_process.stdout is not None
     owner = live_process.stdout.readline().strip()
@@ -147,7 +137,7 @@ def test_leases_of_a_process_of_this_machine_end_when_it_dies(
 
 
 def test_what_a_release_before_leases_left_sending_is_recovered(
-    sessions: sessionmaker[Session], clock: Clock
+    sessions: sessionmaker[Session], clock: ManualClock[datetime]
 ) -> None:
     enqueue_one(sessions)
     with sessions.begin() as session:  # as a receiver before revision 0002 left it
@@ -169,7 +159,7 @@ class BlockingNotifier(ScriptedNotifier):
 
 
 async def test_a_send_longer_than_the_lease_keeps_it(
-    sessions: sessionmaker[Session], clock: Clock
+    sessions: sessionmaker[Session], clock: ManualClock[datetime]
 ) -> None:
     enqueue_one(sessions)
     email = BlockingNotifier("email")
@@ -191,7 +181,7 @@ async def test_a_send_longer_than_the_lease_keeps_it(
 
 
 async def test_a_running_worker_sends_what_a_replica_that_is_gone_left(
-    sessions: sessionmaker[Session], clock: Clock
+    sessions: sessionmaker[Session], clock: ManualClock[datetime]
 ) -> None:
     enqueue_one(sessions)
     Outbox(sessions, POLICY, clock=clock, owner=ELSEWHERE).claim("email")

@@ -1,6 +1,6 @@
 """``chargekeeper config render``'s Alertmanager side: it writes ``alertmanager.yml`` only when
 the routing policy is valid and amtool accepts it (the Prometheus side is tested in
-``tests/rules/test_render.py``)."""
+``test_prometheus_side.py``)."""
 
 from __future__ import annotations
 

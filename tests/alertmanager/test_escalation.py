@@ -26,20 +26,13 @@ from chargekeeper.store import (
     sqlite_url,
 )
 from tests.alertmanager.receiver_support import FLEET_YAML, ROUTING_YAML, alert, webhook
+from tests.support.fakes import ManualClock
 from translator import Translator
 
 T0 = datetime(2026, 11, 24, 13, 30, tzinfo=UTC)
 ALICE = Recipient("alice", "Alice", None, "+33612345001", "en", "UTC", ("sms",))
 BOSS = Recipient("boss", "Boss", "boss@x.test", None, "fr", "Europe/Paris", ("email",))
 TRANSLATOR = Translator.load()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def plan(labels: Mapping[str, str], at: datetime) -> Sequence[EscalationStep]:
@@ -54,8 +47,10 @@ def sessions(store_engine: Engine) -> sessionmaker[Session]:
     return make_sessionmaker(store_engine)
 
 
-def setup(sessions: sessionmaker[Session], severity: str = "critical") -> tuple[Escalator, Clock]:
-    clock = Clock()
+def setup(
+    sessions: sessionmaker[Session], severity: str = "critical"
+) -> tuple[Escalator, ManualClock[datetime]]:
+    clock = ManualClock(T0)
     pipeline = Pipeline(sessions, TRANSLATOR, lambda _: [ALICE], Renderer(), clock=clock)
     body = webhook([alert("CP-1", severity=severity)])
     pipeline.store(WebhookPayload.model_validate(body), body)

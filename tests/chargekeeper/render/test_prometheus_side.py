@@ -20,9 +20,10 @@ from chargekeeper.net import free_port
 from chargekeeper.render.prometheus import RULE_FILES, PrometheusSetup
 from chargekeeper.render.stack import PrometheusSide, RenderError, load_sources, render
 from tests.rules.conftest import RULES_DIR
+from tests.support.paths import REPO
 from tests.support.procs import ServerProcess, require_binary, wait_for_http
 
-DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
+DEMO = REPO / "examples" / "demo"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
