@@ -9,16 +9,15 @@ filters, counts and acks.
 # module's globals, and ``ApiUser`` is local to the router functions (it closes over the context).
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import select
 
-from chargekeeper.api import Accept
 from chargekeeper.api.models import AckIn, AlertListOut, AlertOut, ConsoleAlertOut
 from chargekeeper.store import Alert, User
 from console.acks import AckTimeError, UnknownAlertError
-from console.api.base import console_api_router
+from console.api.base import console_api_router, read_access
 from console.auth import Role
 from console.context import ConsoleContext
 from console.queries import AlertFilter, alert_page, first_acks
@@ -35,12 +34,8 @@ _ACK_ERRORS: dict[int | str, dict[str, object]] = {
 def stored_alerts_router(ctx: ConsoleContext) -> APIRouter:
     """``GET /api/v1/alerts``: the stored alerts by their own fields (API or webhook token)."""
     router = APIRouter(prefix="/api/v1")
-    read_access: dict[str, Any] = {
-        "dependencies": [Depends(ctx.bearer.required(Accept.READ))],
-        "responses": {401: {"description": "Missing or unknown token"}},
-    }
 
-    @router.get("/alerts", response_model=list[AlertOut], **read_access)
+    @router.get("/alerts", response_model=list[AlertOut], **read_access(ctx))
     def list_alerts(
         status: Annotated[str | None, Query(pattern="^(firing|resolved)$")] = None,
         site: str | None = None,

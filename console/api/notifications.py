@@ -2,27 +2,23 @@
 
 # No ``from __future__ import annotations``: FastAPI reads the annotations at run time.
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from chargekeeper.api import Accept
 from chargekeeper.api.models import DeliveryOut
 from chargekeeper.store import Delivery, DeliveryState
+from console.api.base import read_access
 from console.context import ConsoleContext
 
 
 def notifications_api_router(ctx: ConsoleContext) -> APIRouter:
     """The delivery log shows addresses and bodies: an API token or the webhook token."""
     router = APIRouter(prefix="/api/v1")
-    read_access: dict[str, Any] = {
-        "dependencies": [Depends(ctx.bearer.required(Accept.READ))],
-        "responses": {401: {"description": "Missing or unknown token"}},
-    }
 
-    @router.get("/notifications", response_model=list[DeliveryOut], **read_access)
+    @router.get("/notifications", response_model=list[DeliveryOut], **read_access(ctx))
     def list_notifications(
         state: DeliveryState | None = None,
         channel: Annotated[str | None, Query(pattern="^(email|sms)$")] = None,
