@@ -18,6 +18,8 @@ from tests.support.paths import REPO
 
 COMPOSE_FILE = REPO / "docker-compose.yml"
 SECRETS_DIR = "/run/secrets"
+GENERATED = "generated"  # the named volume `config-render` writes and the others mount
+CONFIG_MOUNT = "/etc/chargekeeper"
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}, and $$ (a literal $).
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
