@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from exporter.http import MetricsServer, fleet_exposition
-    from exporter.security import Authenticator, SecurityProfile, hash_password
+    from exporter.passwords import hash_password
+    from exporter.security import Authenticator, SecurityProfile
     from exporter.server import OcppServer, ServerOptions
     from exporter.session import Session
     from exporter.settings import ExporterSettings, SettingsError
@@ -33,7 +34,7 @@ _MODULE_OF = {
     "Session": "exporter.session",
     "SettingsError": "exporter.settings",
     "fleet_exposition": "exporter.http",
-    "hash_password": "exporter.security",
+    "hash_password": "exporter.passwords",
 }
 
 __all__ = [

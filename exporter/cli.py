@@ -27,13 +27,11 @@ from exporter.events import NullSink
 from exporter.gcschedule import GcSchedule
 from exporter.http import MetricsServer, fleet_exposition
 from exporter.influx import InfluxWriter
+from exporter.passwords import DEFAULT_HASH_MEMORY_KIB, DEFAULT_HASH_TIME_COST, hash_password
 from exporter.security import (
-    DEFAULT_HASH_MEMORY_KIB,
-    DEFAULT_HASH_TIME_COST,
     Authenticator,
     SecurityConfigError,
     check_profile_against_fleet,
-    hash_password,
     server_ssl_context,
 )
 from exporter.selfmetrics import ExporterMetrics

@@ -9,157 +9,27 @@ What it guarantees: a fast path either returns exactly the reply that the full p
 validation, then the handler) would return, having made exactly the same state changes, or
 returns None having changed nothing, and the session takes the full path. It only recognises
 payloads that the request schema accepts: every field check is built from the schema file
-itself (types, enum members, length limits, date-time format), and anything it was not built
-to read (customData, signed meter values, explicit nulls, numbers sent as strings, values
-outside an enum, a connector id the handler refuses) is simply not recognised. A frame that
-breaks the schema therefore always takes the full path, with its CALLERROR or non-compliance
-counting. tests/exporter/test_fastpath*.py check this against the full path.
+itself (exporter.shapes: types, enum members, length limits, date-time format), and anything
+it was not built to read (customData, signed meter values, explicit nulls, numbers sent as
+strings, values outside an enum, a connector id the handler refuses) is simply not recognised.
+A frame that breaks the schema therefore always takes the full path, with its CALLERROR or
+non-compliance counting. tests/exporter/test_fastpath*.py check this against the full path.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
-from fastjsonschema.draft04 import CodeGeneratorDraft04
-
-from exporter import lenient, schemas
+from exporter import lenient
 from exporter.handlers import Handler, Handlers, Payload
 from exporter.handlers16 import CentralSystem16
 from exporter.handlers201 import CentralSystem201
 from exporter.lenient import SampleKind
-from exporter.state import Reading
+from exporter.records import Reading
+from exporter.shapes import Check, ObjectShape, is_number, is_text
 
 FastPath = Callable[[Handlers, Payload], Payload | None]
-Check = Callable[[Any], bool]
-
-# The very pattern fastjsonschema compiles for "format": "date-time" (draft 4 and 6 share it).
-_is_date_time = re.compile(CodeGeneratorDraft04.FORMAT_REGEXS["date-time"]).match
-
-# Schema keywords that say nothing about validity (additionalProperties on a 1.6 string enum
-# applies to nothing; on an object it can only refuse properties, and an ObjectShape refuses
-# every property it has no check for): every other keyword must be understood here.
-_ANNOTATIONS = frozenset({"description", "javaType", "additionalProperties"})
-# additionalItems means nothing beside an "items" schema (it applies to tuple-style arrays).
-_LIST_KEYWORDS = frozenset({"type", "items", "minItems", "additionalItems"})
-
-
-def _is_integer(value: Any) -> bool:
-    # Only a JSON integer; draft 6 would also take 2.0, which the full path handles.
-    return type(value) is int
-
-
-def _is_number(value: Any) -> bool:
-    kind = type(value)
-    return kind is float or kind is int  # a bool is neither
-
-
-def _is_text(value: Any) -> bool:
-    return type(value) is str
-
-
-def _text_up_to(limit: int) -> Check:
-    def check(value: Any) -> bool:
-        return type(value) is str and len(value) <= limit
-
-    return check
-
-
-def _one_of(members: Iterable[str]) -> Check:
-    allowed = frozenset(members).__contains__
-
-    def check(value: Any) -> bool:
-        return type(value) is str and allowed(value)
-
-    return check
-
-
-def _date_time(value: Any) -> bool:
-    return type(value) is str and _is_date_time(value) is not None
-
-
-def _list_of_at_least(count: int) -> Check:
-    def check(value: Any) -> bool:
-        return type(value) is list and len(value) >= count
-
-    return check
-
-
-def list_check(field: dict[str, Any]) -> Check:
-    """The check of an array field whose items the fast path checks itself."""
-    keywords = field.keys() - _ANNOTATIONS
-    if field.get("type") != "array" or not keywords <= _LIST_KEYWORDS:
-        raise ValueError(f"no fast check for the schema {sorted(keywords)} of {field}")
-    return _list_of_at_least(field.get("minItems", 0))
-
-
-def field_check(field: dict[str, Any]) -> Check:
-    """The check of one scalar field, built from its schema; unknown keywords are refused."""
-    keywords = field.keys() - _ANNOTATIONS - {"default"}
-    kind = field.get("type")
-    if kind == "integer" and keywords == {"type"}:
-        return _is_integer
-    if kind == "number" and keywords == {"type"}:
-        return _is_number
-    if kind == "string":
-        if keywords == {"type"}:
-            return _is_text
-        if keywords == {"type", "enum"}:
-            return _one_of(field["enum"])
-        if keywords == {"type", "maxLength"}:
-            return _text_up_to(field["maxLength"])
-        if keywords == {"type", "format"} and field["format"] == "date-time":
-            return _date_time
-    raise ValueError(f"no fast check for the schema {sorted(keywords)} of {field}")
-
-
-# Object keywords an ObjectShape understands; any other one (minProperties, anyOf...) could
-# refuse an object the shape accepts, so building a shape for it fails loudly.
-_OBJECT_KEYWORDS = frozenset(
-    {"type", "properties", "required", "$schema", "title", "comment", "definitions"}
-)
-
-
-class ObjectShape:
-    """The compliant shape of a JSON object: one check per property, and the required ones.
-
-    Built from the schema of the object at ``path`` in an action's request. Properties holding
-    objects or arrays are left out (an object carrying one is not recognised) unless named in
-    ``lists``: their check then only says "an array of at least minItems", and the fast path
-    checks the items itself. Fields stating a default (not through a $ref) are listed in
-    ``defaults``: the full path's validator fills those in, so a fast path reading the object
-    must do the same.
-    """
-
-    def __init__(self, ocpp_version: str, action: str, *path: str, lists: Iterable[str] = ()):
-        schema = schemas.request_object(ocpp_version, action, *path)
-        unknown = schema.keys() - _OBJECT_KEYWORDS - _ANNOTATIONS
-        if unknown:
-            raise ValueError(f"no fast check for {sorted(unknown)} of {action} {path}")
-        lists = frozenset(lists)
-        self.checks: dict[str, Check] = {}
-        self.defaults: dict[str, Any] = {}
-        for name, stated in schema["properties"].items():
-            field = schemas.request_field(ocpp_version, action, *path, name)
-            if name in lists:
-                self.checks[name] = list_check(field)
-            elif field.get("type") not in ("object", "array"):
-                self.checks[name] = field_check(field)
-                if "default" in stated:  # fastjsonschema fills in no default behind a $ref
-                    self.defaults[name] = stated["default"]
-        self.required = frozenset(schema.get("required", ()))
-
-    def matches(self, value: Any) -> bool:
-        """Whether ``value`` is an object the schema accepts, with nothing left unchecked."""
-        if type(value) is not dict:
-            return False
-        checks = self.checks
-        for name, item in value.items():
-            check = checks.get(name)
-            if check is None or not check(item):
-                return False
-        return value.keys() >= self.required
 
 
 def _when_valid(shape: ObjectShape, handler: Handler) -> FastPath:
@@ -277,7 +147,7 @@ def _kind_16(key: SampleKey) -> SampleKind | None:
 
 
 _DESCRIPTIVE_16 = ("measurand", "unit", "phase", "location", "context", "format")
-_assume(_SAMPLED_VALUE_16, _is_text, _DESCRIPTIVE_16)
+_assume(_SAMPLED_VALUE_16, is_text, _DESCRIPTIVE_16)
 _SHAPES_16 = SampledValueShapes(_shape_checks(_SAMPLED_VALUE_16, *_DESCRIPTIVE_16), _kind_16)
 
 
@@ -350,7 +220,7 @@ def _kind_201(key: SampleKey) -> SampleKind:
     return lenient.sample_kind(measurand, unit, phase)
 
 
-_assume(_SAMPLED_VALUE_201, _is_number, ("measurand", "phase", "location", "context"))
+_assume(_SAMPLED_VALUE_201, is_number, ("measurand", "phase", "location", "context"))
 # The key's unit is read from unitOfMeasure: never None when unitOfMeasure is present (the
 # default applies), so the count of non-None parts is still the sampled value's property count.
 _SHAPES_201 = SampledValueShapes(
@@ -372,7 +242,7 @@ def _readings_201(sampled_values: list[Any]) -> list[Reading] | None:
             return None
         get = sampled.get
         value = get("value")
-        if not _is_number(value):
+        if not is_number(value):
             return None
         unit = multiplier = None
         unit_of_measure = get("unitOfMeasure")

@@ -18,8 +18,9 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from exporter import lenient
+from exporter.records import ChargerState, Reading
 from exporter.schemas import known_actions
-from exporter.state import ChargerState, FleetState, Reading
+from exporter.state import FleetState
 
 Payload = dict[str, Any]
 Handler = Callable[[Any, Payload], Payload]

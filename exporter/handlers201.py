@@ -14,7 +14,7 @@ from typing import Any
 from exporter import lenient
 from exporter.handlers import Handlers, Payload
 from exporter.lenient import Unintelligible
-from exporter.state import Reading
+from exporter.records import Reading
 
 _CONNECTOR_STATUSES = lenient.canonical_names(
     "Available", "Occupied", "Reserved", "Unavailable", "Faulted"

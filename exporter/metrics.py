@@ -2,9 +2,9 @@
 
 prometheus_client's labelled children would rebuild every sample of 10,000 chargers on each
 scrape. Here each charger keeps its rendered lines per metric family and re-renders only the
-families its dirty bits mark (exporter.state sets them on every change), so a scrape of an
-unchanged fleet is little more than joining cached bytes. Output is yielded in chunks so the
-HTTP server can give the OCPP event loop a turn between them.
+families its dirty bits mark (exporter.records; exporter.state sets them on every change), so a
+scrape of an unchanged fleet is little more than joining cached bytes. Output is yielded in
+chunks so the HTTP server can give the OCPP event loop a turn between them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 
-from exporter import state as st
-from exporter.state import ChargerState, FleetState
+from exporter import records
+from exporter.records import ChargerState, ConnectorState
+from exporter.state import FleetState
 
 # Label values are capped: a charger-supplied string must not make series unbounded in size.
 MAX_LABEL_VALUE = 128
@@ -48,11 +49,11 @@ class _Cache:
 
     def __init__(self, charger: ChargerState) -> None:
         self.charger_labels = f'charge_point_id="{escape(charger.charge_point_id)}"'
-        self.connectors_seen: dict[int, st.ConnectorState] | None = None
-        self.connector_items: list[tuple[str, st.ConnectorState]] = []
+        self.connectors_seen: dict[int, ConnectorState] | None = None
+        self.connector_items: list[tuple[str, ConnectorState]] = []
         self.fragments: list[bytes] = [b""] * len(FAMILIES)
 
-    def connectors(self, charger: ChargerState) -> list[tuple[str, st.ConnectorState]]:
+    def connectors(self, charger: ChargerState) -> list[tuple[str, ConnectorState]]:
         """(label set, connector) pairs; rebuilt only when the charger gains a connector
         (exporter.state replaces the connectors dict then)."""
         if self.connectors_seen is not charger.connectors:
@@ -88,7 +89,7 @@ def _charger_value(name: str, read: Callable[[ChargerState], float | None]) -> R
     return render
 
 
-def _connector_value(name: str, read: Callable[[st.ConnectorState], float | None]) -> Render:
+def _connector_value(name: str, read: Callable[[ConnectorState], float | None]) -> Render:
     def render(charger: ChargerState, cache: _Cache) -> str:
         lines = []
         for labels, connector in cache.connectors(charger):
@@ -120,18 +121,18 @@ def _errors(charger: ChargerState, cache: _Cache) -> str:
     return "".join(lines)
 
 
-def _since(connector: st.ConnectorState) -> float | None:
+def _since(connector: ConnectorState) -> float | None:
     return connector.status_since if connector.status else None
 
 
-def _soc_changed(connector: st.ConnectorState) -> float | None:
+def _soc_changed(connector: ConnectorState) -> float | None:
     return connector.soc_changed if connector.soc is not None else None
 
 
 # (dirty bit, metric name, type, help naming the OCPP field, renderer), in exposition order.
 FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
     (
-        st.INFO,
+        records.INFO,
         "ocpp_charge_point_info",
         "gauge",
         "Charge point identity: site/client/group from the fleet file, vendor/model/firmware "
@@ -140,14 +141,14 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         _info,
     ),
     (
-        st.CONNECTED,
+        records.CONNECTED,
         "ocpp_charge_point_connected",
         "gauge",
         "1 while the charge point's OCPP websocket is open, 0 otherwise.",
         _charger_value("ocpp_charge_point_connected", lambda c: 1 if c.connected else 0),
     ),
     (
-        st.LAST_MESSAGE,
+        records.LAST_MESSAGE,
         "ocpp_charge_point_last_message_timestamp_seconds",
         "gauge",
         "When the last OCPP frame (any message type) arrived from the charge point.",
@@ -156,7 +157,7 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         ),
     ),
     (
-        st.CONNECTION_CHANGED,
+        records.CONNECTION_CHANGED,
         "ocpp_charge_point_connection_changed_timestamp_seconds",
         "gauge",
         "When this collector last saw the charge point connect or disconnect (its start time "
@@ -167,21 +168,21 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         ),
     ),
     (
-        st.CONNECTS,
+        records.CONNECTS,
         "ocpp_charge_point_connects_total",
         "counter",
         "OCPP websocket connections accepted from the charge point.",
         _charger_value("ocpp_charge_point_connects_total", lambda c: c.connects),
     ),
     (
-        st.BOOTS,
+        records.BOOTS,
         "ocpp_charge_point_boots_total",
         "counter",
         "BootNotification requests received from the charge point.",
         _charger_value("ocpp_charge_point_boots_total", lambda c: c.boots),
     ),
     (
-        st.STATUS,
+        records.STATUS,
         "ocpp_connector_status",
         "gauge",
         "1 for the connector's current status: StatusNotification status (1.6) or "
@@ -190,7 +191,7 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         _status,
     ),
     (
-        st.STATUS_SINCE,
+        records.STATUS_SINCE,
         "ocpp_connector_status_since_timestamp_seconds",
         "gauge",
         "When the current status began: StatusNotification timestamp, never earlier than the "
@@ -198,7 +199,7 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         _connector_value("ocpp_connector_status_since_timestamp_seconds", _since),
     ),
     (
-        st.ERROR,
+        records.ERROR,
         "ocpp_connector_error",
         "gauge",
         "1 while an error is active: StatusNotification errorCode/vendorId/vendorErrorCode "
@@ -207,28 +208,28 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         _errors,
     ),
     (
-        st.SOC,
+        records.SOC,
         "ocpp_connector_soc_ratio",
         "gauge",
         "Last state of charge: MeterValues sampledValue with measurand SoC, as a 0-1 ratio.",
         _connector_value("ocpp_connector_soc_ratio", lambda c: c.soc),
     ),
     (
-        st.SOC_CHANGED,
+        records.SOC_CHANGED,
         "ocpp_connector_soc_last_change_timestamp_seconds",
         "gauge",
         "When the SoC sampledValue last changed (its meterValue timestamp).",
         _connector_value("ocpp_connector_soc_last_change_timestamp_seconds", _soc_changed),
     ),
     (
-        st.POWER,
+        records.POWER,
         "ocpp_connector_power_watts",
         "gauge",
         "Last MeterValues sampledValue with measurand Power.Active.Import, in watts.",
         _connector_value("ocpp_connector_power_watts", lambda c: c.power),
     ),
     (
-        st.ENERGY,
+        records.ENERGY,
         "ocpp_connector_energy_joules_total",
         "counter",
         "Last MeterValues sampledValue with measurand Energy.Active.Import.Register "
@@ -236,7 +237,7 @@ FAMILIES: tuple[tuple[int, str, str, str, Render], ...] = (
         _connector_value("ocpp_connector_energy_joules_total", lambda c: c.energy),
     ),
     (
-        st.TRANSACTION,
+        records.TRANSACTION,
         "ocpp_connector_transaction_active",
         "gauge",
         "1 during a transaction (StartTransaction to StopTransaction, TransactionEvent "

@@ -107,7 +107,7 @@ def request_field(ocpp_version: str, action: str, *path: str) -> dict[str, Any]:
 
     ``path`` names the properties from the payload down, stepping into arrays and following
     ``$ref`` on the way: ``("meterValue", "sampledValue", "measurand")``; no path is the
-    payload itself. The fast paths (exporter.fastpath) build their checks from these, so
+    payload itself. The fast paths build their checks from these (exporter.shapes), so
     they cannot drift from the schema they stand in for.
     """
     root = _request_schema(ocpp_version, action)

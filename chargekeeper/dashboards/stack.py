@@ -1,4 +1,8 @@
-"""Stack health: whether Chargekeeper itself works, for the SREs who run it.
+"""Stack health (one module over 400 lines: one dashboard's 33 panels, each with its query).
+
+Whether Chargekeeper itself works, for the SREs who run it, in six rows (scrape targets,
+alerting, collector traffic, collector resources, InfluxDB writes, receiver); like every other
+dashboard it is one module, whose length is its panel list.
 
 Reads the components' own metrics, never a per-charger series: Prometheus's scrape health
 (``up``, ``scrape_*``) and its rule evaluation and alert sending (``prometheus_*``, job

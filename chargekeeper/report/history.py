@@ -1,6 +1,6 @@
 """Reading the collector's history back from InfluxDB (InfluxQL, the 1.x ``/query`` API).
 
-The schema is exporter/influx.py's: ``ocpp_connection`` (field ``connected``) and
+The schema is exporter/influx_schema.py's: ``ocpp_connection`` (field ``connected``) and
 ``ocpp_status`` (tag ``status``) tagged with charge_point_id, site, client and connector_id.
 InfluxDB 2.x answers the same queries through its v1 compatibility API once the bucket has a
 DBRP mapping.

@@ -26,7 +26,8 @@ from websockets.typing import Subprotocol
 
 from chargekeeper.config.fleet import Fleet
 from exporter.http import MetricsServer, fleet_exposition
-from exporter.security import Authenticator, SecurityProfile, hash_password, server_ssl_context
+from exporter.passwords import hash_password
+from exporter.security import Authenticator, SecurityProfile, server_ssl_context
 from exporter.selfmetrics import ExporterMetrics
 from exporter.server import OcppServer, ServerOptions
 from exporter.state import FleetState

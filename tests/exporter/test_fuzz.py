@@ -18,7 +18,7 @@ from exporter.metrics import iter_exposition
 from exporter.selfmetrics import ExporterMetrics
 from exporter.session import Session
 from exporter.state import FleetState
-from tests.exporter.test_session import REQUESTS
+from tests.exporter.sessions import REQUESTS
 
 ERROR_CODES = {
     "1.6": {

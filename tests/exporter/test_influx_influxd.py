@@ -1,7 +1,7 @@
 """InfluxWriter with api="v1" against a real InfluxDB 1.x (Debian's influxd), read back in InfluxQL.
 
 This is what the dashboards query: measurements, tags and fields exactly as documented in
-exporter.influx, including the string fields that VictoriaMetrics cannot store.
+exporter.influx_schema, including the string fields that VictoriaMetrics cannot store.
 """
 
 from __future__ import annotations

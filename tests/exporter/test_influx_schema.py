@@ -1,11 +1,11 @@
-"""Events to line protocol: the schema of exporter.influx, escaping and caps (no server)."""
+"""Events to line protocol: the schema of exporter.influx_schema, escaping and caps (no server)."""
 
 from __future__ import annotations
 
 import pytest
 
 from exporter.events import ChargerRef, ConnectionChanged, Event, MeterSample, StatusChanged
-from exporter.influx import MAX_TAG_CHARS, MAX_TEXT_CHARS, to_line, to_record
+from exporter.influx_schema import MAX_TAG_CHARS, MAX_TEXT_CHARS, to_line, to_record
 
 CHARGER = ChargerRef("CP-1", "lyon", "acme")
 T = 1_700_000_000.1234  # written as 1700000000123 (milliseconds)

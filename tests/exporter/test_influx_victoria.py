@@ -194,7 +194,7 @@ HOSTILE_IDS = {
     "newline": ("CP\n1", "CP\\n1"),
     "unicode": ("Ladesäule ⚡ 充电桩", "Ladesäule ⚡ 充电桩"),
 }
-# VictoriaMetrics skips the lines carrying these (see the exporter.influx docstring); the
+# VictoriaMetrics skips the lines carrying these (see the exporter.influx_schema docstring); the
 # other lines of the same batch must still arrive.
 LOST_IN_VICTORIA = ["a\\,b", "a\\ b"]
 # A value that would add a point for another charger if a line break reached the server.

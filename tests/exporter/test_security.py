@@ -11,16 +11,18 @@ import trustme
 from argon2 import PasswordHasher
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
+from exporter.passwords import (
+    FailedLoginLimiter,
+    VerifiedPasswordCache,
+    basic_credentials,
+    hash_password,
+)
 from exporter.security import (
     Authenticator,
     AuthRequest,
-    FailedLoginLimiter,
     SecurityConfigError,
     SecurityProfile,
-    VerifiedPasswordCache,
-    basic_credentials,
     check_profile_against_fleet,
-    hash_password,
 )
 from tests.exporter.conftest import (
     OTHER_PASSWORD,
