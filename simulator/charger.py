@@ -1,10 +1,14 @@
-"""One simulated charge point: its websocket connection, its OCPP conversation and its sessions.
+"""One simulated charge point: its OCPP conversation, and the public API that drives it.
 
 Each charger runs as a single asyncio task. That task is the only reader of its websocket: it
 waits for frames until the next thing it has to do (a heartbeat, a meter sample, a scenario
 step) and answers the central system's CALLs in between. Fault-injection methods called from
 other tasks send their frames directly and wait for the reply that the charger task routes to
 them. There are no per-charger threads and no frames kept in memory between sends.
+
+``SimulatedCharger`` is that conversation: boot, heartbeats, simulated time, the scenario
+script and what the central system asks for. How it connects and comes back is
+``simulator.connection``; what its connectors report as sessions run is ``simulator.sessions``.
 
 Why not ``ocpp.ChargePoint``: it validates every frame with ``jsonschema`` and keeps a routing
 table, a lock and a queue per instance, which costs both the CPU needed to drive 10,000 chargers
@@ -15,21 +19,15 @@ tests check every one of them against the ``ocpp`` package's schemas instead.
 from __future__ import annotations
 
 import asyncio
-import base64
-import logging
-import ssl
 import time
 import zlib
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
-from websockets.typing import Subprotocol
-
+from simulator import sessions
+from simulator.connection import ChargerConnection, Restart
 from simulator.dialects import Dialect, Followup, Reply
 from simulator.identities import Identity
-from simulator.link import LinkSilent, OcppLink
+from simulator.link import LinkSilent
 from simulator.model import (
     ActiveFault,
     BootReason,
@@ -38,40 +36,14 @@ from simulator.model import (
     JsonObject,
     StopReason,
 )
-from simulator.physics import ChargingSession, Sample, idle_sample
 from simulator.rng import SeededRng
 from simulator.shared import ChargerOptions, ChargerState
 
-log = logging.getLogger(__name__)
-
-# Incoming frames are small in OCPP; a 64 KiB cap keeps a hostile peer from costing memory.
-MAX_FRAME_BYTES = 64 * 1024
-# Frames waiting to be read per connection before websockets stops reading from the socket.
-MAX_QUEUED_FRAMES = 4
 DEFAULT_HEARTBEAT_S = 300
 DEFAULT_METER_INTERVAL_S = 60
 # How long (simulated) a charger waits before retrying a BootNotification that was not accepted
 # and came without an interval.
 BOOT_RETRY_S = 30.0
-# Reconnection after an unexpected close: random delay up to this many simulated seconds, which
-# is what spreads a real fleet's reconnect storm over a few seconds.
-RECONNECT_JITTER_S = 5.0
-MAX_BACKOFF_S = 120.0
-
-
-class Restart(Exception):
-    """Leave the current connection and come back (raised inside the charger task).
-
-    ``abrupt`` drops the TCP connection without a websocket close (a power cut or a network
-    fault); otherwise the charger closes cleanly with code 1000.
-    """
-
-    def __init__(self, offline_s: float, abrupt: bool, boot_reason: BootReason) -> None:
-        super().__init__(f"restart after {offline_s}s")
-        self.offline_s = offline_s
-        self.abrupt = abrupt
-        self.boot_reason = boot_reason
-
 
 Scenario = Callable[["SimulatedCharger"], Awaitable[None]]
 
@@ -81,30 +53,20 @@ def _format_timestamp(epoch: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{millis:03d}Z"
 
 
-class SimulatedCharger:
+class SimulatedCharger(ChargerConnection):
     """A charge point speaking OCPP to a central system, with fault injection."""
 
     __slots__ = (
-        "_boot_reason",
         "_followups",
-        "_link",
-        "_online",
-        "_options",
         "_sent_at_sim",
         "_sim_now",
-        "_stopping",
-        "_task",
-        "boots",
-        "charge_point_id",
         "connectors",
         "heartbeat_interval",
         "identity",
-        "last_failure",
         "meter_interval",
         "rng",
         "scenario",
         "scenario_state",
-        "state",
     )
 
     def __init__(
@@ -115,10 +77,9 @@ class SimulatedCharger:
         options: ChargerOptions,
         seed: int,
     ) -> None:
-        self.charge_point_id = charge_point_id
+        super().__init__(charge_point_id, options)
         self.identity = identity
         self.scenario = scenario
-        self._options = options
         self.rng = SeededRng(seed, charge_point_id)
         self.connectors = [
             Connector(id=n, register_wh=round(self.rng.uniform(100_000.0, 4_000_000.0)))
@@ -126,178 +87,14 @@ class SimulatedCharger:
         ]
         self.heartbeat_interval = DEFAULT_HEARTBEAT_S
         self.meter_interval = DEFAULT_METER_INTERVAL_S
-        self.state = ChargerState.IDLE
-        options.stats.added(ChargerState.IDLE)
-        self.boots = 0
-        self.last_failure: str | None = None
         self.scenario_state = 0  # free for the scenario script: survives reconnects
-        self._link: OcppLink | None = None
         self._followups: list[Followup] | None = None
-        self._online = asyncio.Event()
-        self._online.set()
-        self._stopping = False
         self._sim_now = 0.0
         self._sent_at_sim = 0.0
-        self._boot_reason = BootReason.POWER_UP
-        self._task: asyncio.Task[None] | None = None
-
-    # ----- life cycle -------------------------------------------------------------------------
-
-    def start(self) -> asyncio.Task[None]:
-        self._task = asyncio.get_running_loop().create_task(
-            self._run(), name=f"charger {self.charge_point_id}"
-        )
-        return self._task
-
-    async def stop(self) -> None:
-        """Close the connection cleanly and end the charger's task."""
-        self._stopping = True
-        self._online.set()
-        link = self._link
-        if link is not None:
-            if link.silent:
-                link.abort()
-            else:
-                await link.ws.close()
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            await asyncio.wait([task])  # lets our own cancellation through, unlike `await task`
-
-    def _stop_requested(self) -> bool:
-        # A method, not an attribute test, so mypy does not narrow it across awaits.
-        return self._stopping
-
-    def _set_state(self, new: ChargerState) -> None:
-        if new is not self.state:
-            self._options.stats.moved(self.state, new)
-            self.state = new
-
-    def _fail(self, reason: str) -> None:
-        self.last_failure = reason
-        self._options.stats.failed(reason)
-
-    async def _run(self) -> None:
-        failures = 0
-        try:
-            while not self._stop_requested():
-                await self._online.wait()
-                if self._stop_requested():
-                    break
-                link = await self._open()
-                if link is None:
-                    failures += 1
-                    await self._pause(self._backoff(failures))
-                    continue
-                failures = 0
-                offline_s = self.rng_jitter()
-                try:
-                    await self._converse()
-                except Restart as restart:
-                    offline_s = restart.offline_s
-                    self._boot_reason = restart.boot_reason
-                    if not restart.abrupt:
-                        await link.ws.close()
-                except LinkSilent:
-                    # Keep the socket open and unread until reconnect() or stop().
-                    await self._online.wait()
-                    offline_s = 0.0
-                except ConnectionClosed:
-                    self._boot_reason = BootReason.POWER_UP
-                except Exception as exc:
-                    # A defect in a scenario or a reply must cost one connection, not the charger.
-                    log.exception("%s: conversation failed, reconnecting", self.charge_point_id)
-                    self._fail(f"internal error: {type(exc).__name__}")
-                finally:
-                    # Also ends a silent link for good; a no-op on a closed connection.
-                    link.abort()
-                    self._link = None
-                    self._followups = None
-                if self._stop_requested():
-                    break
-                self._set_state(
-                    ChargerState.OFFLINE if not self._online.is_set() else ChargerState.CONNECTING
-                )
-                await self._pause(offline_s)
-        finally:
-            self._set_state(ChargerState.STOPPED)
-
-    def rng_jitter(self) -> float:
-        """Delay (simulated s) before reconnecting after an unexpected close."""
-        # Its own stream, so that network events do not shift the session RNG's sequence.
-        return RECONNECT_JITTER_S * SeededRng(self.boots, self.charge_point_id).random()
-
-    def _backoff(self, failures: int) -> float:
-        """Exponential backoff with jitter after failed connection attempts."""
-        jitter = SeededRng(failures, self.charge_point_id).uniform(0.5, 1.0)
-        return min(MAX_BACKOFF_S, 2.0 ** min(failures, 8)) * jitter
 
     @property
     def serial_number(self) -> str:
         return self.identity.serial(zlib.crc32(self.charge_point_id.encode()) % 1_000_000)
-
-    async def _pause(self, simulated_seconds: float) -> None:
-        if simulated_seconds > 0:
-            await asyncio.sleep(self._options.wall_delay(simulated_seconds))
-
-    async def _open(self) -> OcppLink | None:
-        options = self._options
-        self._set_state(ChargerState.CONNECTING)
-        url = f"{options.url.rstrip('/')}/{quote(self.charge_point_id, safe='')}"
-        headers: list[tuple[str, str]] = []
-        password = options.password_of(self.charge_point_id)
-        if password is not None:
-            # Security profiles 1 and 2: Basic auth with the charge point id as the user name.
-            token = base64.b64encode(f"{self.charge_point_id}:{password}".encode()).decode()
-            headers.append(("Authorization", f"Basic {token}"))
-        slots = options.connect_slots
-        try:
-            if slots is not None:
-                await slots.acquire()
-            try:
-                ws = await connect(
-                    url,
-                    subprotocols=[Subprotocol(options.dialect.subprotocol)],
-                    additional_headers=headers,
-                    ssl=options.ssl_context,
-                    open_timeout=options.open_timeout,
-                    ping_interval=None,  # the central system pings; websockets answers for us
-                    close_timeout=2.0,
-                    compression=None,  # permessage-deflate costs ~100 KB per connection
-                    max_size=MAX_FRAME_BYTES,
-                    max_queue=MAX_QUEUED_FRAMES,
-                    proxy=None,
-                    user_agent_header="chargekeeper-simulator",
-                )
-            finally:
-                if slots is not None:
-                    slots.release()
-        except InvalidStatus as exc:
-            self._fail(f"HTTP {exc.response.status_code} from the central system")
-            return None
-        except InvalidHandshake as exc:
-            self._fail(f"websocket handshake refused: {type(exc).__name__}")
-            return None
-        except ssl.SSLError as exc:
-            self._fail(f"TLS: {exc.reason or exc.__class__.__name__}")
-            return None
-        except TimeoutError:
-            self._fail("connect timed out")
-            return None
-        except ConnectionRefusedError:
-            self._fail("connection refused")
-            return None
-        except OSError as exc:
-            self._fail(f"network error: {exc.strerror or type(exc).__name__}")
-            return None
-        if ws.subprotocol != options.dialect.subprotocol:
-            self._fail(f"central system did not accept subprotocol {options.dialect.subprotocol}")
-            await ws.close()
-            return None
-        options.stats.connects += 1
-        self._link = OcppLink(ws, self.charge_point_id, options, self._answer)
-        self._set_state(ChargerState.CONNECTED)
-        return self._link
 
     def _answer(self, action: str, payload: JsonObject) -> Reply:
         return self._options.dialect.answer(self, action, payload)
@@ -306,11 +103,14 @@ class SimulatedCharger:
         loop = asyncio.get_running_loop()
         self._sim_now = (loop.time() - self._options.start_time) * self._options.time_scale
         self._sent_at_sim = self._sim_now
-        await self._boot()
-        await self.report_statuses()
-        await self.scenario(self)
-        while True:  # the scenario ended: stay connected and keep heartbeating
-            await self.sleep(3600.0)
+        try:
+            await self._boot()
+            await self.report_statuses()
+            await self.scenario(self)
+            while True:  # the scenario ended: stay connected and keep heartbeating
+                await self.sleep(3600.0)
+        finally:
+            self._followups = None  # what the central system asked for ends with the connection
 
     async def _boot(self) -> None:
         dialect = self._options.dialect
@@ -395,7 +195,7 @@ class SimulatedCharger:
                     await self.call(*call)
         elif message == "MeterValues":
             for connector in targets:
-                sample = self._reading(connector, 0.0)
+                sample = sessions.reading(self, connector, 0.0)
                 await self.call(*dialect.meter_values(connector, sample, self.timestamp()))
 
     # ----- building blocks for scenarios ------------------------------------------------------
@@ -440,101 +240,25 @@ class SimulatedCharger:
 
     async def report_statuses(self) -> None:
         """Report every connector's current status (after a boot)."""
-        now = self.timestamp()
-        for call in self.dialect.status_whole_charger(now):
-            await self.call(*call)
-        for connector in self.connectors:
-            for call in self.dialect.status(connector, now):
-                await self.call(*call)
+        await sessions.report_statuses(self)
 
     async def set_status(self, connector: Connector, status: ConnectorStatus) -> None:
         """Change a connector's status and report it when the protocol version can tell."""
-        old = connector.status
-        connector.status = status
-        if not self.dialect.reports(old, status):
-            return
-        for call in self.dialect.status(connector, self.timestamp()):
-            await self.call(*call)
-
-    def _reading(self, connector: Connector, seconds: float) -> Sample:
-        session = connector.session
-        if session is None:
-            return idle_sample(connector.register_wh, self.identity, self.rng)
-        session.stalled_soc = connector.soc_stalled
-        session.zero_power = (
-            connector.power_zero or connector.status is ConnectorStatus.SUSPENDED_EV
-        )
-        sample = session.advance(seconds, connector.register_wh, self.rng)
-        connector.register_wh = sample.energy_wh
-        return sample
+        await sessions.set_status(self, connector, status)
 
     async def start_session(self, connector: Connector, remote_tag: str | None = None) -> None:
         """A vehicle plugs in and a transaction starts."""
-        connector.session = ChargingSession.plug_in(self.rng, self.identity)
-        connector.id_tag = remote_tag or f"{self.rng.next_u64() & 0xFFFFFFFF:08X}"
-        connector.remote_start_tag = None
-        connector.plug_in_requested = False
-        connector.transaction_seq = 0
-        connector.transaction_id = self.rng.hex_id() if self.dialect.version == "2.0.1" else None
-        await self.set_status(connector, ConnectorStatus.PREPARING)
-        if self.dialect.version == "2.0.1":
-            connector.status = ConnectorStatus.CHARGING
-        sample = self._reading(connector, 0.0)
-        result = await self.call(
-            *self.dialect.transaction_started(
-                connector, connector.id_tag, sample, self.timestamp(), remote_tag is not None
-            )
-        )
-        connector.transaction_id = self.dialect.transaction_id_from(result, connector)  # type: ignore[assignment]
-        await self.set_status(connector, ConnectorStatus.CHARGING)
+        await sessions.start_session(self, connector, remote_tag)
 
     async def end_session(self, connector: Connector, reason: StopReason) -> None:
         """The transaction ends and the vehicle leaves."""
-        sample = self._reading(connector, 0.0)
-        if connector.fault is None:
-            await self.set_status(connector, ConnectorStatus.FINISHING)
-        call = self.dialect.transaction_ended(
-            connector, connector.id_tag, sample, self.timestamp(), reason
-        )
-        if call is not None:
-            await self.call(*call)
-        connector.session = None
-        connector.transaction_id = None
-        connector.remote_stop = False
-        if connector.fault is None:
-            await self.set_status(connector, ConnectorStatus.AVAILABLE)
+        await sessions.end_session(self, connector, reason)
 
     async def step(self, connector: Connector, seconds: float, plug_in_chance: float = 0.0) -> None:
         """Advance one connector by ``seconds`` of simulated time and report what happened."""
-        session = connector.session
-        if connector.fault is not None:
-            if session is not None:
-                await self.end_session(connector, StopReason.OTHER)
-            return
-        if session is None:
-            tag = connector.remote_start_tag
-            if (
-                tag is not None
-                or connector.plug_in_requested
-                or (plug_in_chance > 0 and self.rng.chance(plug_in_chance))
-            ):
-                await self.start_session(connector, tag)
-            return
-        if connector.remote_stop:
-            await self.end_session(connector, StopReason.REMOTE)
-            return
-        if connector.status is ConnectorStatus.SUSPENDED_EV:
-            await self.end_session(connector, StopReason.EV_DISCONNECTED)  # driver comes back
-            return
-        if seconds <= 0:
-            return
-        sample = self._reading(connector, seconds)
-        if session.finished:
-            await self.set_status(connector, ConnectorStatus.SUSPENDED_EV)
-            sample = self._reading(connector, 0.0)
-        await self.call(*self.dialect.transaction_updated(connector, sample, self.timestamp()))
+        await sessions.step(self, connector, seconds, plug_in_chance)
 
-    # ----- fault injection (callable from any task) -------------------------------------------
+    # ----- connector faults (callable from any task; link faults: ChargerConnection) ----------
 
     def connector(self, connector_id: int) -> Connector:
         if not 1 <= connector_id <= len(self.connectors):
@@ -583,50 +307,3 @@ class SimulatedCharger:
         connector = self.connector(connector_id)
         if connector.session is None:
             connector.plug_in_requested = True
-
-    async def disconnect(self) -> None:
-        """Close the websocket cleanly (code 1000) and stay offline until reconnect()."""
-        self._online.clear()
-        self._set_state(ChargerState.OFFLINE)
-        link = self._link
-        if link is not None and not link.silent:
-            await link.ws.close()
-
-    def lose_link(self) -> None:
-        """Lose the link silently: stop reading (no pongs) and stop sending, keep the socket."""
-        self._online.clear()
-        link = self._link
-        if link is not None:
-            link.go_silent()
-            self._set_state(ChargerState.SILENT)
-
-    def drop(self) -> None:
-        """Drop the TCP connection without a close frame; the charger reconnects by itself."""
-        link = self._link
-        if link is not None:
-            if self.state is not ChargerState.SILENT:
-                self._set_state(ChargerState.CONNECTING)
-            link.abort()
-
-    def reconnect(self) -> None:
-        """Come back after disconnect() or lose_link(), or reconnect now when connected."""
-        self._online.set()
-        link = self._link
-        if link is not None:
-            self._set_state(ChargerState.CONNECTING)
-            link.abort()
-
-    def reboot(self) -> None:
-        """Power-cycle: the connection drops and the charger boots again."""
-        self._boot_reason = BootReason.POWER_UP
-        self.drop()
-
-    async def go_silent_for(self, simulated_seconds: float) -> None:
-        """Scenario step: lose the link silently for a while, then drop it and reconnect."""
-        link = self._link
-        if link is None:
-            return
-        link.go_silent()
-        self._set_state(ChargerState.SILENT)
-        await self._pause(simulated_seconds)
-        raise Restart(offline_s=0.0, abrupt=True, boot_reason=BootReason.POWER_UP)

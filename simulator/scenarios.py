@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from simulator.charger import Restart, Scenario, SimulatedCharger
+from simulator.charger import Scenario, SimulatedCharger
+from simulator.connection import Restart
 from simulator.identities import (
     AC_IDENTITIES,
     ALL_IDENTITIES,

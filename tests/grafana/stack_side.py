@@ -1,7 +1,7 @@
 """What the Stack health dashboard needs beyond the rules stack: the receiver, more collectors,
 InfluxDB writes and a charger that breaks the protocol.
 
-The rules integration stack (tests/rules/test_integration.py) runs one collector, Prometheus
+The rules integration stack (tests/rules/stack_support.py) runs one collector, Prometheus
 and Alertmanager, no receiver, no InfluxDB, and chargers that only send valid frames. Its
 self-metrics would leave most Stack health panels empty (a labelled counter has no series
 until it counts), so the dashboard test adds, as an operator would:
@@ -48,7 +48,7 @@ from chargekeeper.routing import WebhookTarget
 from chargekeeper.up import Ports, receiver_process, webhook_token
 from tests.exporter.conftest import charger, receive_text
 from tests.exporter.test_influx_victoria import Victoria
-from tests.rules.test_integration import Stack
+from tests.rules.stack_support import Stack
 from tests.support.procs import ServerProcess, wait_for_http
 
 # One technician for every site, both channels; Alertmanager's timing in seconds.

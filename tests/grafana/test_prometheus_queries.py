@@ -1,6 +1,6 @@
 """Every Prometheus query of every panel against a real Prometheus holding simulator data.
 
-The stack is the rules integration test's (tests/rules/test_integration.py): the real collector
+The stack is the rules integration test's (tests/rules/stack_support.py): the real collector
 fed by simulator processes (one per fault scenario), scraped every second by Prometheus with
 the configuration and rules ``config render`` writes, plus one maintenance window. Grafana's
 variables are replaced by real values as Grafana would interpolate them; each query must run
@@ -33,7 +33,7 @@ import pytest
 
 from tests.grafana.panels import LABEL_VALUES, Query, dashboards, interpolate, queries
 from tests.grafana.stack_side import StackSide, attach_stack_side, misbehave
-from tests.rules.test_integration import POLICY, SCENARIOS, TIME_SCALE, Stack, running_stack
+from tests.rules.stack_support import POLICY, SCENARIOS, TIME_SCALE, Stack, running_stack
 
 pytestmark = pytest.mark.slow
 

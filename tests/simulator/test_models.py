@@ -110,6 +110,11 @@ def offline_charger(protocol: str) -> SimulatedCharger:
     return SimulatedCharger("CP-1", ALPITRONIC_HYC, idle, options, seed=1)
 
 
+def test_a_charger_keeps_its_state_in_slots() -> None:
+    # 10,000 chargers in one process: neither layer of the class may add a per-instance __dict__.
+    assert not hasattr(offline_charger("1.6"), "__dict__")
+
+
 def answer(protocol: str, action: str, payload: Any) -> Any:
     charger = offline_charger(protocol)
     return charger.dialect.answer(charger, action, payload)
