@@ -4,9 +4,7 @@ chargers and their maintenance record, French."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,20 +14,9 @@ from chargekeeper.receiver import Receiver
 from chargekeeper.store import Acknowledgement
 from console.web.chargers import format_duration
 from tests.alertmanager.receiver_support import alert, wait_until, webhook
-from tests.console.support import TECH, VIEWER, alert_ids, build, client_for, log_in, post_webhook
+from tests.console.support import TECH, VIEWER, alert_ids, log_in, post_webhook
 
 MARKUP = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def built(tmp_path: Path) -> Receiver:
-    return build(tmp_path)
-
-
-@pytest.fixture
-def client(built: Receiver) -> Iterator[httpx.Client]:
-    with client_for(built) as client:
-        yield client
 
 
 def seed(client: httpx.Client) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -12,12 +11,7 @@ import pytest
 from chargekeeper.receiver import Receiver
 from console.auth import issue_api_token
 from tests.alertmanager.receiver_support import alert, webhook
-from tests.console.support import TECH, VIEWER, build, client_for, log_in, post_webhook
-
-
-@pytest.fixture
-def built(tmp_path: Path) -> Receiver:
-    return build(tmp_path)
+from tests.console.support import TECH, VIEWER, client_for, log_in, post_webhook
 
 
 @pytest.fixture

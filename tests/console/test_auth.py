@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -29,8 +28,6 @@ from tests.console.support import (
     TECH,
     VIEWER,
     alert_ids,
-    build,
-    client_for,
     csrf_of,
     log_in,
     post_webhook,
@@ -42,17 +39,6 @@ def sessions(tmp_path: Path) -> sessionmaker[Session]:
     engine = make_engine(sqlite_url(tmp_path / "s.sqlite3"))
     create_schema(engine)
     return make_sessionmaker(engine)
-
-
-@pytest.fixture
-def built(tmp_path: Path) -> Receiver:
-    return build(tmp_path)
-
-
-@pytest.fixture
-def client(built: Receiver) -> Iterator[httpx.Client]:
-    with client_for(built) as client:
-        yield client
 
 
 def test_passwords_are_stored_as_argon2_hashes_and_verified(
