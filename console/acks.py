@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chargekeeper.clock import Clock, assume_utc, utc_now
 from chargekeeper.store import Acknowledgement, Alert, AlertSilence
+from console.auth.users import Role
 from console.silences import SilenceClient
 
 MAX_NOTE = 2000
@@ -42,6 +43,10 @@ class AckTimeError(ValueError):
     """The chosen end of the silence is not in the future."""
 
 
+class AckForbidden(PermissionError):
+    """The role may not acknowledge this alert (the stack's own alerts: admins only)."""
+
+
 class AckService:
     """Ack and unack over the store and (when configured) Alertmanager's silences."""
 
@@ -58,12 +63,18 @@ class AckService:
         self._clock = clock
 
     def acknowledge(
-        self, alert_id: int, by: str, note: str = "", until: datetime | None = None
+        self,
+        alert_id: int,
+        by: str,
+        note: str = "",
+        until: datetime | None = None,
+        role: Role = Role.TECHNICIAN,
     ) -> Acknowledgement:
         """Record the ack and silence the alert; an alert already acked keeps its first ack.
 
         If Alertmanager refuses the silence, :class:`SilenceError` propagates and nothing
-        is stored, so the user can retry. A naive ``until`` is taken as UTC.
+        is stored, so the user can retry. A naive ``until`` is taken as UTC. An alert
+        ``role`` may not acknowledge (``Role.may_acknowledge``) raises :class:`AckForbidden`.
         """
         now = self._clock()
         note = note.strip()[:MAX_NOTE]
@@ -75,6 +86,8 @@ class AckService:
             alert = session.get(Alert, alert_id)
             if alert is None:
                 raise UnknownAlertError(alert_id)
+            if not role.may_acknowledge(alert.family):
+                raise AckForbidden(f"only an admin may acknowledge {alert.alertname!r}")
             existing = session.scalar(
                 select(Acknowledgement)
                 .where(Acknowledgement.alert_id == alert_id)

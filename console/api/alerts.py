@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from chargekeeper.api.models import AckIn, AlertListOut, AlertOut, ConsoleAlertOut
 from chargekeeper.store import Alert, User
-from console.acks import AckTimeError, UnknownAlertError
+from console.acks import AckForbidden, AckTimeError, UnknownAlertError
 from console.api.base import console_api_router, read_access
 from console.auth import Role
 from console.context import ConsoleContext
@@ -24,7 +24,7 @@ from console.queries import AlertFilter, alert_page, first_acks
 from console.silences import SilenceError
 
 _ACK_ERRORS: dict[int | str, dict[str, object]] = {
-    403: {"description": "The user's role (viewer) cannot acknowledge"},
+    403: {"description": "The user's role cannot acknowledge this alert"},
     404: {"description": "No such alert"},
     422: {"description": "Invalid body, or 'until' not in the future"},
     502: {"description": "Alertmanager refused or is unreachable; nothing was recorded"},
@@ -116,9 +116,11 @@ def console_alerts_router(ctx: ConsoleContext) -> APIRouter:
         """Acknowledge and silence the alert in Alertmanager (technician or admin)."""
         _may_acknowledge(user)
         try:
-            ctx.acks.acknowledge(alert_id, user.username, body.note, body.until)
+            ctx.acks.acknowledge(alert_id, user.username, body.note, body.until, Role(user.role))
         except UnknownAlertError:
             raise HTTPException(404, f"no alert {alert_id}") from None
+        except AckForbidden as exc:
+            raise HTTPException(403, str(exc)) from None
         except AckTimeError as exc:
             raise HTTPException(422, f"until: {exc}") from None
         except SilenceError as exc:

@@ -33,14 +33,26 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+# The family of the stack's own alerts (the Watchdog heartbeat, a collector or Alertmanager
+# down). Acknowledging one silences it in Alertmanager: a silenced Watchdog is a dead-man
+# switch that can no longer fire, so only an admin may.
+STACK_FAMILY = "fleet"
+
+
 class Role(StrEnum):
     VIEWER = "viewer"  # reads everything
-    TECHNICIAN = "technician"  # also acknowledges
-    ADMIN = "admin"  # also manages users
+    TECHNICIAN = "technician"  # also acknowledges chargers' alerts
+    ADMIN = "admin"  # also manages users and acknowledges the stack's own alerts
 
     @property
     def can_acknowledge(self) -> bool:
         return self is not Role.VIEWER
+
+    def may_acknowledge(self, family: str) -> bool:
+        """Whether this role may acknowledge, and so silence, an alert of ``family``."""
+        if family == STACK_FAMILY:
+            return self is Role.ADMIN
+        return self.can_acknowledge
 
 
 class UserError(ValueError):

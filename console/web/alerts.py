@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.store import User
-from console.acks import UnknownAlertError
-from console.auth import SessionData
+from console.acks import AckForbidden, UnknownAlertError
+from console.auth import Role, SessionData
 from console.context import ConsoleContext
 from console.queries import PERIODS, STATUSES, AlertFilter, alert_page
 from console.silences import SilenceError
@@ -92,9 +92,11 @@ def alerts_router(ctx: ConsoleContext) -> APIRouter:
         if hours.isdigit() and int(hours) in ACK_HOURS:
             until = datetime.now(UTC) + timedelta(hours=int(hours))
         try:
-            ctx.acks.acknowledge(alert_id, user.username, note, until)
+            ctx.acks.acknowledge(alert_id, user.username, note, until, Role(user.role))
         except UnknownAlertError:
             raise HTTPException(404, f"no alert {alert_id}") from None
+        except AckForbidden as exc:
+            raise HTTPException(403, str(exc)) from None
         except SilenceError as exc:
             return silence_failed(request, user, data, str(exc))
         return RedirectResponse(safe_next(next), status_code=303)

@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from console.auth.users import Role
 from console.i18n import LANG_COOKIE, choose_language, translate
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -32,6 +33,14 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def may_acknowledge(role: str, family: str) -> bool:
+    """Whether to offer the Acknowledge form (the handlers check it again)."""
+    return Role(role).may_acknowledge(family)
+
+
+_environment.globals["may_acknowledge"] = may_acknowledge
 
 
 def language_of(request: Request, default: str) -> str:

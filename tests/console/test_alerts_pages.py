@@ -275,3 +275,19 @@ def test_technicians_add_notes_to_a_maintenance_record_viewers_cannot(
     refused = client.post("/chargers/CP-2/notes", data=note | {"csrf": csrf})
     assert refused.status_code == 403
     assert 'action="/chargers/CP-2/notes"' not in client.get("/chargers/CP-2").text
+
+
+def test_the_watchdog_offers_no_acknowledge_to_a_technician(
+    client: httpx.Client, built: Receiver
+) -> None:
+    watchdog = alert("", alertname="Watchdog", severity="info", family="fleet", site="")
+    post_webhook(client, webhook([watchdog, alert("CP-7")], receiver="deadman"))
+    csrf = log_in(client, TECH)
+    ids = {a: alert_ids(client, charge_point_id=a)[0] for a in ("", "CP-7")}
+    for alert_id, offered in ((ids[""], False), (ids["CP-7"], True)):
+        page = client.get(f"/alerts/{alert_id}").text
+        assert (f'action="/alerts/{alert_id}/ack"' in page) is offered, alert_id
+    refused = client.post(f"/alerts/{ids['']}/ack", data={"csrf": csrf})
+    assert refused.status_code == 403
+    with built.service.pipeline.sessions() as session:
+        assert session.scalars(select(Acknowledgement)).all() == []

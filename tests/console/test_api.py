@@ -11,7 +11,7 @@ import pytest
 from chargekeeper.receiver import Receiver
 from console.auth import issue_api_token
 from tests.alertmanager.receiver_support import alert, webhook
-from tests.console.support import TECH, VIEWER, client_for, log_in, post_webhook
+from tests.console.support import ADMIN, TECH, VIEWER, client_for, log_in, post_webhook
 
 
 @pytest.fixture
@@ -139,3 +139,23 @@ def test_a_user_issues_uses_and_revokes_a_token_from_the_tokens_page(
     revoked = client.post(f"/tokens/{token_id.group(1)}/revoke", data={"csrf": csrf})
     assert revoked.status_code == 303
     assert client.get("/api/v1/chargers", headers=auth).status_code == 401
+
+
+def test_only_an_admin_acknowledges_the_stack_s_own_alerts(
+    client: httpx.Client, built: Receiver
+) -> None:
+    # Acknowledging silences: a silenced Watchdog is a dead-man switch that cannot fire.
+    watchdog = alert("", alertname="Watchdog", severity="info", family="fleet", site="")
+    post_webhook(client, webhook([watchdog], receiver="deadman"))
+    viewer, tech = bearer(built, VIEWER[0]), bearer(built, TECH[0])
+    listed = client.get("/api/v1/console/alerts", params={"family": "fleet"}, headers=viewer)
+    (found,) = listed.json()["alerts"]
+    path = f"/api/v1/alerts/{found['id']}/ack"
+    refused = client.post(path, json={}, headers=tech)
+    assert refused.status_code == 403 and "only an admin" in refused.json()["detail"]
+    assert client.get(f"/api/v1/alerts/{found['id']}", headers=tech).json()["ack"] is None
+    admin = bearer(built, ADMIN[0])
+    assert (
+        client.post(path, json={"note": "pipeline work"}, headers=admin).json()["ack"]["by"]
+        == (ADMIN[0])
+    )
