@@ -4,6 +4,7 @@
 token_file: receiver-token          # bearer token Alertmanager sends (relative to the config dir)
 database_url: sqlite:////var/lib/ck/receiver.sqlite3   # default: <state dir>/receiver.sqlite3
 links: {console: https://ck.example, dashboard: https://grafana.example/d/chargekeeper-charger}
+#   console omitted: public_url, else http://127.0.0.1:9095 (`receiver --console-url` overrides)
 notify_resolved: [disconnection, error]   # families whose resolution is sent; omitted: all
 local_providers: true               # demo: run the local SMTP server and SMS endpoint
 smtp: {host: relay.example, port: 587, tls: starttls, sender: ck@example, username: ck,
@@ -36,8 +37,13 @@ LOCAL_ACCOUNT_SID = "AC" + "0" * 32
 LOCAL_AUTH_TOKEN = "local-demo-token"  # noqa: S105 - the local fake provider's, not a secret
 
 
+# Where the console answers when nothing says otherwise: the receiver's default --listen.
+DEFAULT_CONSOLE_URL = "http://127.0.0.1:9095"
+
+
 class LinksConfig(Strict):
-    console: str = "http://127.0.0.1:8080"
+    # Omitted: public_url, else DEFAULT_CONSOLE_URL (the console is served by the receiver).
+    console: str | None = None
     dashboard: str = "http://127.0.0.1:3000/d/chargekeeper-charger"
 
 
@@ -98,7 +104,8 @@ class ReceiverConfig(Strict):
         )
 
     def links_(self) -> Links:
-        return Links(console=self.links.console, dashboard=self.links.dashboard)
+        console = self.links.console or self.public_url or DEFAULT_CONSOLE_URL
+        return Links(console=console, dashboard=self.links.dashboard)
 
 
 def load_receiver_config(config_dir: Path) -> ReceiverConfig:

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 class Links:
     """Base URLs; the console and dashboard live wherever the operator serves them."""
 
-    console: str = "http://127.0.0.1:8080"
+    console: str = "http://127.0.0.1:9095"  # the receiver's default --listen
     dashboard: str = "http://127.0.0.1:3000/d/chargekeeper-charger"
 
     def alert(self, alert_id: int) -> str:

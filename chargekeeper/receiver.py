@@ -59,19 +59,25 @@ def build_receiver(
     *,
     local_providers: bool = False,
     token_file: Path | None = None,
+    console_url: str | None = None,
     console_overrides: ConsoleOverrides | None = None,
 ) -> Receiver:
     """Everything ``chargekeeper receiver`` serves, built from ``config_dir``.
 
     ``local_providers`` (or ``local_providers: true`` in receiver.yaml) starts the local SMTP
-    server and SMS endpoint, keeping what they receive in ``state_dir``. ``console_overrides``
-    replaces console.yaml's settings of the same name (the command line's, from ``up``).
+    server and SMS endpoint, keeping what they receive in ``state_dir``. ``console_url``
+    replaces receiver.yaml's ``links.console`` (the base of every console link a message
+    carries). ``console_overrides`` replaces console.yaml's settings of the same name (the
+    command line's, from ``up``).
     """
     config = load_receiver_config(config_dir)
     if local_providers:
         config = config.model_copy(update={"local_providers": True})
     if token_file is not None:
         config = config.model_copy(update={"token_file": token_file.resolve()})
+    if console_url is not None:
+        links = config.links.model_copy(update={"console": console_url})
+        config = config.model_copy(update={"links": links})
     state_dir.mkdir(parents=True, exist_ok=True)
     fleet_path, routing_path = config_dir / "fleet.yaml", config_dir / "routing.yaml"
     fleet = load_fleet(fleet_path) if fleet_path.exists() else Fleet()
@@ -162,6 +168,16 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        console_url: Annotated[
+            str | None,
+            typer.Option(
+                help=(
+                    "The console's address as technicians reach it, the base of every link "
+                    "a message carries (overrides receiver.yaml's links.console)."
+                ),
+                show_default=False,
+            ),
+        ] = None,
         alertmanager_url: Annotated[
             str | None,
             typer.Option(
@@ -215,6 +231,7 @@ def register(app: typer.Typer) -> None:
                 state_dir,
                 local_providers=local_providers,
                 token_file=token_file,
+                console_url=console_url,
                 console_overrides=overrides,
             )
         except ConfigError as exc:

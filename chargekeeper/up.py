@@ -120,6 +120,8 @@ def receiver_process(
         f"--config={config_dir}",
         f"--state-dir={state_dir / 'receiver'}",
         f"--token-file={token}",
+        # Every link a message carries leads to the console this stack serves.
+        f"--console-url=http://{_address(ports.receiver)}",
         # The console's acks silence, and its editors reload, the stack started here.
         f"--alertmanager-url=http://{_address(ports.alertmanager)}",
         f"--prometheus-url=http://{_address(ports.prometheus)}",

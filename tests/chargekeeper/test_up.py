@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import subprocess
@@ -102,6 +103,36 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             assert 'action="/rules/section"' in rules and "Read-only" not in rules
             routing = console.get("/routing").text
             assert "Save and apply" in routing and "Read-only" not in routing
+            # A message's console link leads to this console: `up` tells the receiver its URL.
+            fault = {
+                "status": "firing",
+                "labels": {
+                    "alertname": "ChargerFaulted",
+                    "severity": "critical",
+                    "family": "error",
+                    "site": "lyon-part-dieu",
+                    "charge_point_id": "LYON-0001",
+                },
+                "annotations": {},
+                "startsAt": "2026-12-07T03:00:00Z",
+                "fingerprint": "0f0f0f0f0f0f0f0f",
+            }
+            body = {"version": "4", "status": "firing", "receiver": "tech:noc:email"}
+            posted = httpx.post(
+                f"{receiver}/api/v1/alertmanager/webhook",
+                json={**body, "alerts": [fault]},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=5,
+            )
+            assert posted.status_code == 200, posted.text
+            mail_dir = tmp_path / "state" / "receiver" / "mail"
+            _wait("the email to the desk", lambda: any(mail_dir.glob("*.eml")), 30, proc)
+            (mail,) = mail_dir.glob("*.eml")
+            links = set(re.findall(rf"{re.escape(receiver)}/alerts/\d+", mail.read_text()))
+            assert links, mail.read_text()
+            for link in links:
+                page = console.get(link.removeprefix(receiver))
+                assert page.status_code == 200 and "LYON-0001" in page.text, link
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
