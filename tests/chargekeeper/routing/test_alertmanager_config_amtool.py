@@ -53,19 +53,19 @@ ROUTES_TABLE: list[tuple[dict[str, str], list[str]]] = [
     ),
     (
         {**LYON, "alertname": "ChargerFaulted", "family": "error", "severity": "warning"},
-        ["team:rhone:email"],
+        ["team:rhone:email", "tech:noc:email"],
     ),
     (
         {**LYON, "alertname": "ChargerSocStalled", "family": "soc", "severity": "critical"},
-        ["team:rhone:both", "tech:noc:email"],
+        ["team:rhone:both", "tech:bruno:sms", "tech:noc:email"],
     ),
     (
         {**GENEVA, "alertname": "ChargerFaulted", "family": "error", "severity": "warning"},
-        ["team:north:email", "team:north:email", "tech:eva:sms"],
+        ["team:north:email", "team:north:email", "tech:eva:sms", "tech:noc:email"],
     ),
     (
         {**GENEVA, "alertname": "ChargerSocStalled", "family": "soc", "severity": "warning"},
-        ["tech:eva:sms"],
+        ["tech:eva:sms", "tech:noc:email"],
     ),
     (
         {
@@ -74,7 +74,7 @@ ROUTES_TABLE: list[tuple[dict[str, str], list[str]]] = [
             "family": "disconnection",
             "severity": "warning",
         },
-        ["unrouted"],
+        ["tech:noc:email"],
     ),
     (
         {
@@ -83,21 +83,22 @@ ROUTES_TABLE: list[tuple[dict[str, str], list[str]]] = [
             "family": "energy",
             "severity": "critical",
         },
-        ["team:north:both", "team:north:both", "tech:noc:email"],
+        ["team:north:both", "team:north:both", "tech:dan:sms", "tech:noc:email"],
     ),
     (
         {"alertname": "ChargekeeperCollectorDown", "family": "fleet", "severity": "critical"},
-        ["tech:noc:email", "tech:noc:email"],
+        ["tech:noc:email"],
     ),
     (
         {"alertname": "ChargekeeperPolicyMissing", "family": "fleet", "severity": "warning"},
         ["tech:noc:email"],
     ),
     ({"alertname": "Watchdog", "family": "fleet", "severity": "info"}, ["deadman"]),
-    # A regex must not let a similar site name through ('.' is escaped, matches are anchored).
+    # A regex must not let a similar site name through ('.' is escaped, matches are anchored):
+    # only the fleet-wide desk, not the Rhône team of lyon-part-dieu.
     (
         {"site": "lyon-part-dieu-2", "family": "error", "severity": "warning"},
-        ["unrouted"],
+        ["tech:noc:email"],
     ),
 ]
 

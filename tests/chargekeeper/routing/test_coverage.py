@@ -16,8 +16,9 @@ def test_render_warns_about_times_when_critical_alerts_reach_nobody(
     tmp_path: Path, token_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     text = (DEMO / "routing.yaml").read_text()
-    # Without the operations desk and the depot engineer, nights at Geneva are uncovered.
-    cut = text.index("  - id: geneva-depot-eva")
+    # Without the northern night shift, the depot engineer and the operations desk, nights at
+    # Geneva and Brussels are uncovered.
+    cut = text.index("  - id: north-nights")
     config = config_dir(tmp_path, text[:cut] + text[text.index("# Alertmanager's timing") :])
     side = AlertmanagerSide(WebhookTarget("http://127.0.0.1:9095", token_file))
     with caplog.at_level("WARNING", logger="chargekeeper.render.stack"):
@@ -27,10 +28,10 @@ def test_render_warns_about_times_when_critical_alerts_reach_nobody(
         f"{config / 'routing.yaml'}: critical 'disconnection' alerts at site 'geneva-depot' "
         "reach nobody at times such as Wednesday 2026-11-25 19:00 (Europe/Zurich)"
     ) in gaps
-    # Lyon's nights are covered for disconnections (the out-of-hours technician)...
-    assert not any("'disconnection' alerts at site 'lyon-part-dieu'" in gap for gap in gaps)
-    # ...but not for a state-of-charge stall.
-    assert any("'soc' alerts at site 'lyon-part-dieu'" in gap for gap in gaps)
+    assert any("'energy' alerts at site 'brussels-hq'" in gap for gap in gaps)
+    # Lyon's nights and weekends are covered for every critical alert (the out-of-hours
+    # technician), so no gap is reported there.
+    assert not any("site 'lyon-part-dieu'" in gap for gap in gaps)
 
 
 def test_the_demo_policy_covers_every_critical_alert(

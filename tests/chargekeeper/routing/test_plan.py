@@ -40,17 +40,22 @@ from tests.chargekeeper.routing.routing_support import (
         (LYON_DOWN, "2026-11-28T10:00", {"bruno": ("sms",), "noc": ("email",)}),
         # Christmas is a Friday: office hours are off, weekend duty covers the holiday.
         (LYON_DOWN, "2026-12-25T10:00", {"bruno": ("sms",), "noc": ("email",)}),
-        # A warning in office hours: the team by email; at the weekend nobody is woken.
-        (LYON_FAULT_WARNING, "2026-11-25T10:00", {"alice": ("email",), "bruno": ("email",)}),
-        (LYON_FAULT_WARNING, "2026-11-28T10:00", {}),
+        # A warning in office hours: the team by email; at the weekend nobody is woken, the
+        # desk reads it (it reads every warning and critical alert at any hour).
+        (
+            LYON_FAULT_WARNING,
+            "2026-11-25T10:00",
+            {"alice": ("email",), "bruno": ("email",), "noc": ("email",)},
+        ),
+        (LYON_FAULT_WARNING, "2026-11-28T10:00", {"noc": ("email",)}),
         # Geneva at 08:30 Zurich time: the northern team by email and the depot's engineer.
         (
             GENEVA_FAULT_WARNING,
             "2026-11-25T07:30",
-            {"chloe": ("email",), "dan": ("email",), "eva": ("sms",)},
+            {"chloe": ("email",), "dan": ("email",), "eva": ("sms",), "noc": ("email",)},
         ),
-        # 07:30 Zurich time: only the depot's engineer, who covers it at all hours.
-        (GENEVA_FAULT_WARNING, "2026-11-25T06:30", {"eva": ("sms",)}),
+        # 07:30 Zurich time: the depot's engineer and the desk, who cover it at all hours.
+        (GENEVA_FAULT_WARNING, "2026-11-25T06:30", {"eva": ("sms",), "noc": ("email",)}),
         # Chargekeeper's own health has no site: the fleet-wide coverage only.
         (
             {"alertname": "ChargekeeperCollectorDown", "family": "fleet", "severity": "critical"},
@@ -89,6 +94,8 @@ def test_every_generated_receiver_resolves_to_people(demo: RoutingPolicy, fleet:
 
 
 def test_unmatched_alerts_go_to_the_unrouted_receiver(demo: RoutingPolicy, fleet: Fleet) -> None:
-    labels = {**LYON_FAULT_WARNING, "site": "unknown", "client": ""}
+    # An info alert at an unknown site: no subscription takes info (the desk reads warnings
+    # and critical alerts) and no coverage names the site.
+    labels = {**LYON_FAULT_WARNING, "site": "unknown", "client": "", "severity": "info"}
     assert receivers_for(demo, fleet, labels) == ["unrouted"]
     assert who_is_told(demo, fleet, labels, utc("2026-11-25T10:00")) == []
