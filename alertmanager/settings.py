@@ -29,16 +29,12 @@ from alertmanager.notify.sms import TWILIO_API
 from alertmanager.outbox import RetryPolicy
 from chargekeeper.config.fleet import Strict
 from chargekeeper.config.loader import ConfigError, load_model
-from chargekeeper.links import Links
+from chargekeeper.links import DEFAULT_CONSOLE_URL, Links
 
 RECEIVER_FILE = "receiver.yaml"
 # Placeholder credentials of the local SMS endpoint: only ever valid against localsms.
 LOCAL_ACCOUNT_SID = "AC" + "0" * 32
 LOCAL_AUTH_TOKEN = "local-demo-token"  # noqa: S105 - the local fake provider's, not a secret
-
-
-# Where the console answers when nothing says otherwise: the receiver's default --listen.
-DEFAULT_CONSOLE_URL = "http://127.0.0.1:9095"
 
 
 class LinksConfig(Strict):

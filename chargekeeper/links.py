@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
+# Where the console answers when nothing says otherwise: the receiver's default --listen.
+DEFAULT_CONSOLE_URL = "http://127.0.0.1:9095"
+
 
 @dataclass(frozen=True)
 class Links:
     """Base URLs; the console and dashboard live wherever the operator serves them."""
 
-    console: str = "http://127.0.0.1:9095"  # the receiver's default --listen
+    console: str = DEFAULT_CONSOLE_URL
     dashboard: str = "http://127.0.0.1:3000/d/chargekeeper-charger"
 
     def alert(self, alert_id: int) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from alertmanager.settings import DEFAULT_CONSOLE_URL, LinksConfig, ReceiverConfig
+from alertmanager.settings import LinksConfig, ReceiverConfig
+from chargekeeper.links import DEFAULT_CONSOLE_URL
 
 
 def test_console_links_lead_to_the_links_setting_then_public_url_then_the_default() -> None:
