@@ -35,9 +35,16 @@ class Translate:
         self._recorder = recorder
 
     def __call__(self, session: Session, notices: Sequence[Notice]) -> list[Notice]:
+        # A recipient's email and SMS notices carry the same alerts: translate each once.
+        views: dict[tuple[int, str, str], AlertView] = {}
         for notice in notices:
             language = notice.recipient.language
-            notice.views = [self.view(s.alert, s.row, language) for s in notice.alerts]
+            notice.views = []
+            for stored in notice.alerts:
+                key = (stored.row.id, stored.alert.status, language)
+                if key not in views:
+                    views[key] = self.view(stored.alert, stored.row, language)
+                notice.views.append(views[key])
         return list(notices)
 
     def note_unknown(self, payload: WebhookPayload) -> None:
