@@ -41,10 +41,13 @@ class Receiver:
     """The process's app and its parts; ``close`` once the app has stopped."""
 
     app: FastAPI
-    service: ReceiverService
     component: ReceiverComponent
     console: Console
     engine: Engine
+
+    @property
+    def service(self) -> ReceiverService:
+        return self.component.service
 
     def close(self) -> None:
         """Stop the local providers and close the store's connections (once the app and its
@@ -123,7 +126,7 @@ def build_receiver(
     # times at once in a storm, should not be tried against every console page first.
     for router in (*receiver.routers, *console.routers):
         app.include_router(router)
-    return Receiver(app, receiver.service, receiver, console, engine)
+    return Receiver(app, receiver, console, engine)
 
 
 def _host_port(value: str) -> tuple[str, int]:
