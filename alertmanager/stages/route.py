@@ -2,7 +2,9 @@
 notices for its people, one per recipient, channel and alert status.
 
 The routing domain (``chargekeeper.routing``) turns the name into people; escalation names its
-tier's people itself and enters here through :func:`notices_for`.
+tier's people itself and enters here through :func:`notices_for`. The recording route's
+``record`` and the Watchdog's ``deadman`` name nobody: their webhooks are stored and processed
+into no notice, which is neither a failure nor an unknown receiver.
 """
 
 from __future__ import annotations

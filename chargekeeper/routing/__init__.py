@@ -43,6 +43,8 @@ from chargekeeper.routing.plan import (
 )
 from chargekeeper.routing.recipients import (
     DEAD_MANS_SWITCH_RECEIVER,
+    NOBODY_RECEIVERS,
+    RECORD_RECEIVER,
     UNROUTED_RECEIVER,
     Recipient,
     UnknownReceiverError,
@@ -58,6 +60,8 @@ __all__ = [
     "GAP_STEP",
     "GROUP_BY",
     "INHIBIT_RULES",
+    "NOBODY_RECEIVERS",
+    "RECORD_RECEIVER",
     "SITE_FAMILIES",
     "UNROUTED_RECEIVER",
     "WATCHDOG_ALERT",

@@ -9,9 +9,16 @@ the file Alertmanager runs and the preview cannot drift apart. Decisions written
   ``disconnection`` family, so they land in one group, while a fault at the same site (a
   different action for the technician) is its own message. Grouping by alert name instead
   would split the outage into one message per alert name.
-- **Every route continues.** Several coverages can tell different people about one alert;
-  an alert that no route matches goes to ``unrouted``, which the receiver records without
-  notifying anyone (the console shows it as uncovered).
+- **Recording is a route of its own.** Right after the Watchdog, a route with no matchers and
+  no time intervals sends every alert to ``record``: the Chargekeeper webhook, which stores
+  what it brings and tells nobody. The coverage routes' ``active_time_intervals`` only decide
+  who is told; an alert whose every route is off duty still reaches the store, with its
+  resolution (``send_resolved``), so the console lists everything that fires. Every alert now
+  matches a route, so the root's receiver (Alertmanager requires one: ``record`` too) is never
+  reached and the ``unrouted`` fallback of older configurations is gone. Why a route rather
+  than the receiver polling Alertmanager's API: ``alertmanager/README.md``, "Recording every
+  alert".
+- **Every route continues.** Several coverages can tell different people about one alert.
 - **Schedules are time intervals with a location** (Alertmanager 0.25+), one per schedule
   and site time zone, so "08:00" means 08:00 at the site.
 - **Watchdog** goes first to its own route and receiver (``deadman``), never to people.
@@ -29,11 +36,19 @@ from typing import Any
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import DAY_MINUTES, WEEKDAYS, Holiday, RoutingPolicy
 from chargekeeper.routing.plan import WATCHDOG_ALERT, PlannedRoute, route_plan
-from chargekeeper.routing.recipients import DEAD_MANS_SWITCH_RECEIVER, UNROUTED_RECEIVER
+from chargekeeper.routing.recipients import DEAD_MANS_SWITCH_RECEIVER, RECORD_RECEIVER
 from chargekeeper.routing.schedule import Window, schedule_windows
 
 WEBHOOK_PATH = "/api/v1/alertmanager/webhook"
 GROUP_BY = ["site", "family"]
+
+# The recording route's timing, when the policy's is slower. Recording is not a message that
+# someone reads, so it need not wait to batch a site's alerts: the store (and the console)
+# should hold an alert within seconds of it firing, and its resolution within seconds of it
+# ending. A group only posts when its alerts changed, so a short interval costs no webhooks
+# while nothing happens.
+RECORD_GROUP_WAIT = 1.0
+RECORD_GROUP_INTERVAL = 10.0
 
 # The inhibitions the rules ask for (rules/README.md, "For the Alertmanager side").
 INHIBIT_RULES: list[dict[str, Any]] = [
@@ -199,6 +214,17 @@ def _watchdog_route(routing: RoutingPolicy) -> dict[str, Any]:
     }
 
 
+def _record_route(routing: RoutingPolicy) -> dict[str, Any]:
+    # No matchers: every alert the Watchdog route leaves. No time intervals: never muted.
+    timing = routing.timing
+    return {
+        "receiver": RECORD_RECEIVER,
+        "group_wait": duration(min(timing.group_wait, RECORD_GROUP_WAIT)),
+        "group_interval": duration(min(timing.group_interval, RECORD_GROUP_INTERVAL)),
+        "continue": True,
+    }
+
+
 def _webhook(url: str, credentials_file: Path | None, send_resolved: bool) -> dict[str, Any]:
     config: dict[str, Any] = {"url": url, "send_resolved": send_resolved}
     if credentials_file is not None:
@@ -211,7 +237,7 @@ def _webhook(url: str, credentials_file: Path | None, send_resolved: bool) -> di
 def receivers(
     routing: RoutingPolicy, plan: Sequence[PlannedRoute], target: WebhookTarget
 ) -> list[dict[str, Any]]:
-    """``deadman``, ``unrouted`` and one receiver per recipient set the plan names."""
+    """``deadman``, ``record`` and one receiver per recipient set the plan names."""
 
     def to_chargekeeper(name: str) -> dict[str, Any]:
         # A fresh dict each time: shared ones would come out as YAML anchors and aliases.
@@ -225,7 +251,7 @@ def receivers(
     else:
         deadman = to_chargekeeper(DEAD_MANS_SWITCH_RECEIVER)
     names = dict.fromkeys(route.receiver for route in plan)
-    return [deadman, to_chargekeeper(UNROUTED_RECEIVER), *(to_chargekeeper(n) for n in names)]
+    return [deadman, to_chargekeeper(RECORD_RECEIVER), *(to_chargekeeper(n) for n in names)]
 
 
 def alertmanager_config(
@@ -236,12 +262,18 @@ def alertmanager_config(
     timing = routing.timing
     document: dict[str, Any] = {
         "route": {
-            "receiver": UNROUTED_RECEIVER,
+            # Alertmanager requires a root receiver; the recording route matches every alert
+            # the Watchdog route leaves, so nothing falls through to it.
+            "receiver": RECORD_RECEIVER,
             "group_by": list(GROUP_BY),
             "group_wait": duration(timing.group_wait),
             "group_interval": duration(timing.group_interval),
             "repeat_interval": duration(timing.repeat_interval),
-            "routes": [_watchdog_route(routing), *(_route(p, routing) for p in plan)],
+            "routes": [
+                _watchdog_route(routing),
+                _record_route(routing),
+                *(_route(p, routing) for p in plan),
+            ],
         },
         "inhibit_rules": copy.deepcopy(INHIBIT_RULES),
         "receivers": receivers(routing, plan, target),

@@ -17,7 +17,6 @@ from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import Channel, Coverage, RoutingPolicy
 from chargekeeper.routing.recipients import (
     DEAD_MANS_SWITCH_RECEIVER,
-    UNROUTED_RECEIVER,
     Recipient,
     merge_recipients,
     receiver_name,
@@ -158,8 +157,6 @@ class RoutingView:
         """See :func:`receivers_for`."""
         if labels.get("alertname") == WATCHDOG_ALERT:
             return [DEAD_MANS_SWITCH_RECEIVER]
-        if not self.matching(labels):
-            return [UNROUTED_RECEIVER]
         return [route.receiver for route in self.matching(labels, at)]
 
     def who_is_told(self, labels: dict[str, str], at: datetime) -> list[Recipient]:
@@ -173,12 +170,14 @@ class RoutingView:
 def receivers_for(
     routing: RoutingPolicy, fleet: Fleet, labels: dict[str, str], at: datetime | None = None
 ) -> list[str]:
-    """The receiver of every route that ``labels`` match (active at ``at``, when given).
+    """The receiver of every coverage route that ``labels`` match (active at ``at``, when
+    given): who may be told, empty when no coverage covers the alert.
 
-    One entry per route, in route order, as ``amtool config routes test`` lists them: a
-    receiver appears twice when two of its routes match (office hours and weekend duty).
-    Without ``at`` time intervals are not evaluated, like amtool. ``deadman`` for the
-    Watchdog, ``unrouted`` when no route matches.
+    One entry per route, in route order, as ``amtool config routes test`` lists them after
+    ``record`` (the recording route, which every alert but the Watchdog matches and which tells
+    nobody): a receiver appears twice when two of its routes match (office hours and weekend
+    duty). Without ``at`` time intervals are not evaluated, like amtool. ``deadman`` for the
+    Watchdog.
     """
     return RoutingView.of(routing, fleet).receivers(labels, at)
 

@@ -17,10 +17,16 @@ from typing import Literal
 
 from chargekeeper.config.routing import CHANNELS, Channel, People, RoutingPolicy, Technician
 
-# Receivers that notify nobody: the Watchdog heartbeat, and alerts that no coverage matches
-# (the receiver still records them so the console shows them).
+# Receivers that notify nobody; the receiver stores what they bring all the same.
+# The Watchdog heartbeat:
 DEAD_MANS_SWITCH_RECEIVER = "deadman"
+# The recording route: every alert but the Watchdog, never muted, so the store (and the
+# console) holds every firing alert whether or not a coverage is on duty for it.
+RECORD_RECEIVER = "record"
+# Configurations rendered before the recording route sent alerts that no coverage matched here;
+# the name stays known so that webhooks stored (or still retried) under it are read as before.
 UNROUTED_RECEIVER = "unrouted"
+NOBODY_RECEIVERS = frozenset({DEAD_MANS_SWITCH_RECEIVER, RECORD_RECEIVER, UNROUTED_RECEIVER})
 
 _RECEIVER = re.compile(r"^(tech|team):([^:]+):(email|sms|both)$")
 # Undoes Go's regexp.QuoteMeta, which Alertmanager applies to the payload's receiver name.
@@ -76,12 +82,12 @@ def recipients_for(receiver: str, routing: RoutingPolicy) -> list[Recipient]:
     """The people behind an Alertmanager receiver name, each with the channels to use.
 
     ``receiver`` may be the name as configured or as the webhook payload carries it
-    (regex-escaped). ``deadman`` and ``unrouted`` notify nobody (empty list). A name that does
-    not parse, or names a technician or team that the policy does not have, raises
-    UnknownReceiverError.
+    (regex-escaped). ``deadman``, ``record`` and the legacy ``unrouted`` notify nobody (empty
+    list). A name that does not parse, or names a technician or team that the policy does not
+    have, raises UnknownReceiverError.
     """
     receiver = _QUOTED_META.sub(r"\1", receiver)
-    if receiver in (DEAD_MANS_SWITCH_RECEIVER, UNROUTED_RECEIVER):
+    if receiver in NOBODY_RECEIVERS:
         return []
     match = _RECEIVER.match(receiver)
     if match is None:

@@ -1,5 +1,6 @@
 """The generated ``alertmanager.yml`` as a document: webhooks with the bearer token file,
-grouping and timing, the Watchdog apart, the schedules' time intervals, the inhibitions."""
+grouping and timing, the Watchdog apart, the recording route, the schedules' time intervals,
+the inhibitions."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ def test_webhooks_post_to_the_receiver_with_a_bearer_token_file(
     document: dict[str, Any], token_file: Path
 ) -> None:
     names = [receiver["name"] for receiver in document["receivers"]]
-    assert names[:2] == ["deadman", "unrouted"]
+    assert names[:2] == ["deadman", "record"]
+    assert "unrouted" not in names
     assert len(names) == len(set(names))
     for receiver in document["receivers"]:
         assert receiver["webhook_configs"] == [
@@ -55,6 +57,45 @@ def test_grouping_and_timing_follow_the_latency_defaults(document: dict[str, Any
         "continue": False,
     }
     assert all(r["continue"] for r in route["routes"][1:])
+
+
+def test_every_alert_but_the_watchdog_is_recorded_whoever_is_on_duty(
+    document: dict[str, Any],
+) -> None:
+    route = document["route"]
+    watchdog, record, *coverage = route["routes"]
+    assert watchdog["receiver"] == "deadman"
+    # No matchers, no time intervals: it takes every alert, at any hour, and goes on to the
+    # coverage routes. Faster than the policy's timing: nobody reads it as a message.
+    assert record == {
+        "receiver": "record",
+        "group_wait": "1s",
+        "group_interval": "10s",
+        "continue": True,
+    }
+    assert coverage and all(r["receiver"] not in ("record", "deadman") for r in coverage)
+    assert any("active_time_intervals" in r for r in coverage)
+    # Every alert matches the recording route, so the root receiver is never a fallback.
+    assert route["receiver"] == "record"
+    [hook] = next(r for r in document["receivers"] if r["name"] == "record")["webhook_configs"]
+    assert hook["send_resolved"] is True
+
+
+def test_the_recording_route_is_never_slower_than_the_policy(
+    fleet: Fleet, token_file: Path
+) -> None:
+    routing = RoutingPolicy.model_validate(
+        {"timing": {"group_wait": "0s", "group_interval": "5s", "repeat_interval": "1h"}}
+    )
+    doc = alertmanager_config(routing, fleet, WebhookTarget("http://127.0.0.1:9095", token_file))
+    record = doc["route"]["routes"][1]
+    assert (record["receiver"], record["group_wait"], record["group_interval"]) == (
+        "record",
+        "0s",
+        "5s",
+    )
+    # A policy without coverage still records every alert.
+    assert [r["receiver"] for r in doc["route"]["routes"]] == ["deadman", "record"]
 
 
 def test_a_heartbeat_url_takes_the_watchdog_away_from_the_receiver(

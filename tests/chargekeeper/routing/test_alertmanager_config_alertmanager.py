@@ -1,6 +1,7 @@
 """The generated configuration in a real Alertmanager: alerts posted to its API reach a local
 webhook server with the bearer token, one message per (site, family) and recipient set, the
-inhibitions applied, time intervals evaluated in the site's zone, the Watchdog apart."""
+inhibitions applied, time intervals evaluated in the site's zone, the Watchdog apart, and every
+other alert recorded whoever is on duty."""
 
 from __future__ import annotations
 
@@ -195,7 +196,9 @@ def test_alertmanager_sends_one_webhook_per_site_family_and_recipient_set(
         assert response.status_code == 200, response.text
 
         bodies = webhooks.collect(
-            until={"team:rhone:both", "tech:alice\\.m:email", "deadman"}, quiet=3, timeout=20
+            until={"team:rhone:both", "tech:alice\\.m:email", "deadman", "record"},
+            quiet=3,
+            timeout=20,
         )
 
         # A new policy, rendered and reloaded, is what the running Alertmanager uses.
@@ -215,6 +218,7 @@ def test_alertmanager_sends_one_webhook_per_site_family_and_recipient_set(
     # 'alice.m'); recipients_for undoes it.
     assert {b["receiver"] for b in bodies} == {
         "deadman",
+        "record",
         "team:rhone:both",
         "tech:alice\\.m:email",
     }
@@ -230,18 +234,32 @@ def test_alertmanager_sends_one_webhook_per_site_family_and_recipient_set(
         )
         for b in bodies
     )
+    geneva_outage = [
+        ("ChargerDisconnected", "GENEVA-0001"),
+        ("ChargerDisconnected", "GENEVA-0002"),
+        ("ChargerDisconnected", "GENEVA-0003"),
+    ]
     assert messages == [
         ("deadman", (("alertname", "Watchdog"),), [("Watchdog", "")]),
+        # The recording route: every group once, as the people's routes see it (inhibitions
+        # apply to it too), the Watchdog apart.
+        ("record", (("family", "disconnection"), ("site", "geneva-depot")), geneva_outage),
+        (
+            "record",
+            (("family", "disconnection"), ("site", "lyon-part-dieu")),
+            [("SiteOffline", "")],
+        ),
+        (
+            "record",
+            (("family", "error"), ("site", "lyon-part-dieu")),
+            [("ChargerFaulted", "LYON-0007")],
+        ),
         # The whole Geneva outage is one message for the team on shift; Bob's earlier shift
         # route matches too but is not active now, so it sends nothing.
         (
             "team:rhone:both",
             (("family", "disconnection"), ("site", "geneva-depot")),
-            [
-                ("ChargerDisconnected", "GENEVA-0001"),
-                ("ChargerDisconnected", "GENEVA-0002"),
-                ("ChargerDisconnected", "GENEVA-0003"),
-            ],
+            geneva_outage,
         ),
         # SiteOffline inhibits the chargers' disconnections at its site.
         (
