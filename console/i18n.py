@@ -360,6 +360,325 @@ _CATALOG: Mapping[str, tuple[str, str]] = {
     "routing_outcome_rejected": ("Rejected", "Refusée"),
     "routing_diff": ("routing.yaml before → after", "routing.yaml avant → après"),
     "routing_no_changes": ("No routing change yet.", "Aucune modification du routage."),
+    # --- alerts pages (issue 14): add this part's strings below this line
+    # Column heads, the "who was told" cell and its reasons, durations.
+    "told": ("Told", "Prévenus"),
+    "told_who": ("{who} ({channels})", "{who} ({channels})"),
+    "nobody_outside": ("Nobody: outside coverage", "Personne : hors couverture"),
+    "nobody_yet": ("Nobody told yet", "Personne de prévenu pour l'instant"),
+    "nobody_failed": (
+        "Nobody reached: every message failed",
+        "Personne de joint : tous les messages ont échoué",
+    ),
+    "reason_no_coverage": (
+        "no coverage takes this site, source type and priority",
+        "aucune couverture ne prend ce site, ce type de source et cette priorité",
+    ),
+    "reason_off_hours": (
+        "coverage {names} is outside its hours at {at}",
+        "couverture {names} hors de ses horaires à {at}",
+    ),
+    "reason_holiday": (
+        "coverage {names} is off on the public holiday of {at}",
+        "couverture {names} suspendue le jour férié du {at}",
+    ),
+    "reason_expected": ("the routing names {names}", "le routage désigne {names}"),
+    "reason_no_routing": ("no routing is loaded", "aucun routage n'est chargé"),
+    "reason_heartbeat": (
+        "the heartbeat goes to the dead man's switch, never to people",
+        "le battement de cœur va au contrôle de présence, jamais à des personnes",
+    ),
+    "lasting": ("for {d}", "depuis {d}"),
+    "lasted": ("lasted {d}", "a duré {d}"),
+    "dur_days": ("{d} d {h} h", "{d} j {h} h"),
+    "dur_hours": ("{h} h {m} min", "{h} h {m} min"),
+    "dur_minutes": ("{m} min", "{m} min"),
+    "meaning": ("Meaning", "Signification"),
+    "period_1h": ("last hour", "dernière heure"),
+    "period_24h": ("last 24 h", "dernières 24 h"),
+    "period_7d": ("last 7 days", "7 derniers jours"),
+    "period_30d": ("last 30 days", "30 derniers jours"),
+    "period_all": ("All", "Toutes"),
+    "message": ("Message", "Message"),
+    "full_message": ("Whole message", "Message complet"),
+    # The pipeline-health strip above the alert pages.
+    "pipeline": ("Alerting pipeline", "Chaîne d'alerte"),
+    "pipeline_healthy": ("healthy", "opérationnelle"),
+    "pipeline_heartbeat": ("heartbeat", "battement de cœur"),
+    "pipeline_firing": ("{n} problem(s)", "{n} problème(s)"),
+    # Label values shown to people: priorities, source types, states, channels.
+    "sev_critical": ("critical", "critique"),
+    "sev_warning": ("warning", "avertissement"),
+    "sev_info": ("info", "information"),
+    "fam_disconnection": ("disconnection", "déconnexion"),
+    "fam_error": ("error", "erreur"),
+    "fam_soc": ("state of charge", "état de charge"),
+    "fam_vendor_code": ("manufacturer code", "code constructeur"),
+    "fam_energy": ("energy", "énergie"),
+    "fam_fleet": ("alerting pipeline", "chaîne d'alerte"),
+    "status_firing": ("firing", "en cours"),
+    "status_resolved": ("resolved", "résolue"),
+    "dstate_pending": ("pending", "en attente"),
+    "dstate_sending": ("sending", "envoi en cours"),
+    "dstate_sent": ("sent", "envoyé"),
+    "dstate_failed": ("failed", "échec"),
+    "dstate_dead": ("abandoned after retries", "abandonné après plusieurs essais"),
+    "chan_email": ("email", "e-mail"),
+    "chan_sms": ("SMS", "SMS"),
+    "via_console": ("console", "console"),
+    "via_sms": ("SMS", "SMS"),
+    # Per alert name: a title for the list and the summary, in both languages.
+    "title_chargerdisconnected": ("Disconnected", "Déconnectée"),
+    "text_chargerdisconnected": (
+        "The charger has had no OCPP connection for longer than its threshold.",
+        "La borne n'a plus de connexion OCPP depuis plus longtemps que son seuil.",
+    ),
+    "title_chargerfaulted": ("Faulted", "En défaut"),
+    "text_chargerfaulted": (
+        "A connector reports an error.",
+        "Un point de charge signale une erreur.",
+    ),
+    "title_chargersocstalled": ("Charge stalled", "Charge bloquée"),
+    "text_chargersocstalled": (
+        "The vehicle's state of charge has stopped rising.",
+        "L'état de charge du véhicule ne monte plus.",
+    ),
+    "title_chargervendorerrorcode": ("Manufacturer code", "Code constructeur"),
+    "text_chargervendorerrorcode": (
+        "The charger reports a manufacturer error code that the policy surfaces.",
+        "La borne signale un code d'erreur constructeur que la politique fait remonter.",
+    ),
+    "title_chargernotdelivering": ("Not delivering", "Ne délivre pas"),
+    "text_chargernotdelivering": (
+        "The charger says it is charging but delivers no energy.",
+        "La borne indique qu'elle charge mais ne délivre aucune énergie.",
+    ),
+    "title_chargerflapping": ("Flapping", "Instable"),
+    "text_chargerflapping": (
+        "The charger keeps reconnecting or rebooting.",
+        "La borne se reconnecte ou redémarre sans cesse.",
+    ),
+    "title_siteoffline": ("Site offline", "Site hors ligne"),
+    "text_siteoffline": (
+        "Most chargers of the site are disconnected at once.",
+        "La plupart des bornes du site sont déconnectées en même temps.",
+    ),
+    "title_chargekeepercollectordown": ("Collector down", "Collecteur arrêté"),
+    "text_chargekeepercollectordown": (
+        "Prometheus cannot scrape a Chargekeeper collector.",
+        "Prometheus ne peut pas interroger un collecteur Chargekeeper.",
+    ),
+    "title_chargekeepercollectorabsent": ("No collector", "Aucun collecteur"),
+    "text_chargekeepercollectorabsent": (
+        "Prometheus has no Chargekeeper collector to scrape.",
+        "Prometheus n'a aucun collecteur Chargekeeper à interroger.",
+    ),
+    "title_chargekeeperalertmanagerunreachable": (
+        "Alertmanager unreachable",
+        "Alertmanager injoignable",
+    ),
+    "text_chargekeeperalertmanagerunreachable": (
+        "Prometheus cannot deliver alerts to Alertmanager.",
+        "Prometheus ne peut pas transmettre les alertes à Alertmanager.",
+    ),
+    "title_chargekeeperalertmanagerdown": ("Alertmanager down", "Alertmanager arrêté"),
+    "text_chargekeeperalertmanagerdown": (
+        "Prometheus cannot scrape an Alertmanager.",
+        "Prometheus ne peut pas interroger un Alertmanager.",
+    ),
+    "title_chargekeeperalertmanagerclustersplit": (
+        "Alertmanager cluster split",
+        "Grappe Alertmanager scindée",
+    ),
+    "text_chargekeeperalertmanagerclustersplit": (
+        "The Alertmanager cluster is split.",
+        "La grappe Alertmanager est scindée.",
+    ),
+    "title_chargekeeperreceiverunreachable": ("Receiver unreachable", "Récepteur injoignable"),
+    "text_chargekeeperreceiverunreachable": (
+        "Alertmanager cannot deliver alerts to the Chargekeeper receiver.",
+        "Alertmanager ne peut pas transmettre les alertes au récepteur Chargekeeper.",
+    ),
+    "title_chargekeepernotificationsfailing": ("Notifications failing", "Notifications en échec"),
+    "text_chargekeepernotificationsfailing": (
+        "Notifications to technicians are failing.",
+        "Les notifications aux techniciens échouent.",
+    ),
+    "title_chargekeepernotificationsdelayed": (
+        "Notifications delayed",
+        "Notifications retardées",
+    ),
+    "text_chargekeepernotificationsdelayed": (
+        "Notifications to technicians are waiting in the outbox.",
+        "Des notifications aux techniciens attendent dans la file d'envoi.",
+    ),
+    "title_chargekeeperpolicymissing": ("Policy missing", "Politique manquante"),
+    "text_chargekeeperpolicymissing": (
+        "Chargers have no alert policy thresholds.",
+        "Des bornes n'ont pas de seuils d'alerte.",
+    ),
+    "title_watchdog": ("Heartbeat", "Battement de cœur"),
+    "text_watchdog": (
+        "Always firing, to prove that the alerting pipeline works end to end.",
+        "Toujours active, pour prouver que la chaîne d'alerte fonctionne de bout en bout.",
+    ),
+    # --- chargers pages (issue 14): add this part's strings below this line
+    "cp_state_disconnected": ("Disconnected", "Déconnectée"),
+    "cp_state_faulted": ("Faulted", "En défaut"),
+    "cp_state_alerting": ("Alerting", "En alerte"),
+    "cp_state_ok": ("Connected, no alert", "Connectée, sans alerte"),
+    "cp_state_unknown": ("No alert (live state unknown)", "Aucune alerte (état en direct inconnu)"),
+    "cp_live_unavailable": (
+        "Live state unavailable ({error}): showing only the alerts the console has received.",
+        "État en direct indisponible ({error}) : seules les alertes reçues par la console "
+        "sont affichées.",
+    ),
+    "cp_search": ("Search", "Rechercher"),
+    "cp_search_hint": (
+        "id, name, vendor, model, firmware",
+        "identifiant, nom, constructeur, modèle, micrologiciel",
+    ),
+    "cp_clear": ("Clear filters", "Effacer les filtres"),
+    "cp_shown": ("Showing {n}", "{n} affichées"),
+    "cp_total": ("of {n} chargers", "sur {n} bornes"),
+    "cp_none": ("No charger matches.", "Aucune borne ne correspond."),
+    "cp_connection": ("Connection", "Connexion"),
+    "cp_connected_since": ("connected since {at}", "connectée depuis {at}"),
+    "cp_disconnected_since": ("disconnected since {at}", "déconnectée depuis {at}"),
+    "cp_connected": ("connected", "connectée"),
+    "cp_disconnected": ("disconnected", "déconnectée"),
+    "cp_connection_unknown": ("unknown", "inconnue"),
+    "cp_connectors": ("Connectors", "Points de charge"),
+    "cp_connector": ("Connector {n}", "Point de charge {n}"),
+    "cp_whole": ("Charger as a whole", "Borne entière"),
+    "cp_status_since": ("since {at}", "depuis {at}"),
+    "cp_active_alerts": ("Active alerts", "Alertes actives"),
+    "cp_prometheus_only": (
+        "firing in Prometheus, not received by the console",
+        "active dans Prometheus, non reçue par la console",
+    ),
+    "cp_live_state": ("Live state", "État en direct"),
+    "cp_firmware": ("Firmware", "Micrologiciel"),
+    "cp_ocpp_version": ("OCPP version", "Version OCPP"),
+    "cp_not_in_fleet": ("not in the fleet file", "absente du fichier de flotte"),
+    "cp_next_visit_hint": (
+        "Advice for faults firing now or resolved in the last {n} days.",
+        "Conseils pour les défauts en cours ou résolus ces {n} derniers jours.",
+    ),
+    # OCPP connector statuses (1.6 StatusNotification, 2.0.1 connectorStatus/chargingState).
+    "cp_status_Available": ("Available", "Disponible"),
+    "cp_status_Preparing": ("Preparing", "En préparation"),
+    "cp_status_Charging": ("Charging", "En charge"),
+    "cp_status_SuspendedEVSE": ("Suspended by the charger", "Suspendue par la borne"),
+    "cp_status_SuspendedEV": ("Suspended by the vehicle", "Suspendue par le véhicule"),
+    "cp_status_Finishing": ("Finishing", "Fin de charge"),
+    "cp_status_Reserved": ("Reserved", "Réservée"),
+    "cp_status_Unavailable": ("Unavailable", "Indisponible"),
+    "cp_status_Faulted": ("Faulted", "En défaut"),
+    "cp_status_Occupied": ("Occupied", "Occupée"),
+    "cp_status_EVConnected": ("Vehicle connected", "Véhicule branché"),
+    "cp_status_Idle": ("Idle", "Inactive"),
+    # --- charts (issue 14): add this part's strings below this line
+    "availability": ("Availability", "Disponibilité"),
+    "availability_help": (
+        "Share of time each site's chargers could serve a driver this month (site time), "
+        "maintenance windows left out; one bar per day.",
+        "Part du temps où les bornes de chaque site pouvaient servir un conducteur ce mois-ci "
+        "(heure du site), hors fenêtres de maintenance ; une barre par jour.",
+    ),
+    "month": ("Month", "Mois"),
+    "per_day": ("Per day", "Par jour"),
+    "no_data": ("No data", "Pas de données"),
+    "history": ("History", "Historique"),
+    "seven_days": ("7 days", "7 jours"),
+    "chart_status": ("Status per connector", "État par point de charge"),
+    "chart_power": ("Power", "Puissance"),
+    "chart_soc": ("SoC", "SoC"),
+    "chart_connector": ("Connector", "Point de charge"),
+    "chart_disconnected": ("Disconnected", "Déconnectée"),
+    "chart_unavailable": ("History unavailable", "Historique indisponible"),
+    # --- routing forms (issue 14): add this part's strings below this line
+    "routing_family_disconnection": ("Disconnected", "Déconnexion"),
+    "routing_family_error": ("Fault", "Défaut"),
+    "routing_family_soc": ("Charge stalled", "Charge bloquée"),
+    "routing_family_vendor_code": ("Manufacturer code", "Code constructeur"),
+    "routing_family_energy": ("Not delivering", "Ne délivre pas"),
+    "routing_family_fleet": ("Fleet and pipeline", "Flotte et chaîne d'alerte"),
+    "routing_severity_critical": ("critical", "critique"),
+    "routing_severity_warning": ("warning", "avertissement"),
+    "routing_severity_info": ("info", "information"),
+    "routing_channels_both": ("email and SMS", "e-mail et SMS"),
+    "routing_channels_email": ("email", "e-mail"),
+    "routing_channels_sms": ("SMS", "SMS"),
+    "routing_families": ("Alert types (none ticked: all)", "Types d'alerte (aucun coché : tous)"),
+    "routing_severities": ("Priorities (none ticked: all)", "Priorités (aucune cochée : toutes)"),
+    "routing_all_severities": ("all priorities", "toutes priorités"),
+    "routing_line": ("Line", "Ligne"),
+    "routing_new_line": ("New line", "Nouvelle ligne"),
+    "routing_line_unused": ("— (no new line)", "— (pas de nouvelle ligne)"),
+    "routing_remove_line": ("Remove this line", "Supprimer cette ligne"),
+    "routing_subscriptions_help": (
+        "Each line tells the people of this coverage about some alert types and priorities, "
+        "on its channels. A new line is added once you choose its channels.",
+        "Chaque ligne prévient les personnes de cette couverture pour certains types et "
+        "priorités d'alerte, sur ses canaux. Une nouvelle ligne est ajoutée dès que vous "
+        "choisissez ses canaux.",
+    ),
+    "routing_tier": ("Tier", "Palier"),
+    "routing_new_tier": ("New tier", "Nouveau palier"),
+    "routing_after": (
+        "After (e.g. 15m, 1h30m; from the previous tier)",
+        "Après (ex. 15m, 1h30m ; depuis le palier précédent)",
+    ),
+    "routing_remove_tier": ("Remove this tier", "Supprimer ce palier"),
+    "routing_escalation_help": (
+        "Who is told next when a critical alert stays unacknowledged. A new tier is added "
+        "once you choose its channels.",
+        "Qui est prévenu ensuite quand une alerte critique reste sans prise en charge. Un "
+        "nouveau palier est ajouté dès que vous choisissez ses canaux.",
+    ),
+    "routing_holidays_help": (
+        "Schedules set to “off” on public holidays do not apply on these days; those set to "
+        "“on” apply at their times.",
+        "Les astreintes « inactives » les jours fériés ne s'appliquent pas ces jours-là ; les "
+        "« actives » s'appliquent à leurs heures.",
+    ),
+    "routing_date": ("Date", "Date"),
+    "routing_add_holiday": ("Add a public holiday", "Ajouter un jour férié"),
+    "routing_remove_holiday": ("Remove", "Supprimer"),
+    "routing_no_holidays": ("No public holiday.", "Aucun jour férié."),
+    "routing_timing": ("Notification timing", "Délais des notifications"),
+    "routing_timing_help": (
+        "How long Alertmanager waits before the first message of a group, before an update "
+        "when alerts join it, and before reminding of what still fires (e.g. 30s, 5m, 4h).",
+        "Combien de temps Alertmanager attend avant le premier message d'un groupe, avant une "
+        "mise à jour quand des alertes le rejoignent, et avant de rappeler ce qui est encore "
+        "en cours (ex. 30s, 5m, 4h).",
+    ),
+    "routing_group_wait": ("First message after", "Premier message après"),
+    "routing_group_interval": ("Updates at most every", "Mises à jour au plus toutes les"),
+    "routing_repeat_interval": ("Reminder every", "Rappel toutes les"),
+    "routing_edit_timing": ("Change the timing", "Modifier les délais"),
+    "routing_yaml_forms_help": (
+        "Edit the whole file (comments are kept)",
+        "Modifier le fichier entier (les commentaires sont conservés)",
+    ),
+    # --- codes (issue 14): add this part's strings below this line
+    "codes_rank_help": (
+        "Manufacturers come first whose codes reach the most chargers: ask them for their code "
+        "table and import it first.",
+        "Les constructeurs dont les codes touchent le plus de bornes viennent en premier : "
+        "demandez-leur leur table de codes et importez-la d'abord.",
+    ),
+    "codes_reach": (
+        "Chargers affected: {chargers} · occurrences: {n} · unknown codes: {codes}",
+        "Bornes touchées : {chargers} · occurrences : {n} · codes inconnus : {codes}",
+    ),
+    "codes_reach_at_least": (
+        "Chargers affected: at least {chargers} · occurrences: {n} · unknown codes: {codes}",
+        "Bornes touchées : au moins {chargers} · occurrences : {n} · codes inconnus : {codes}",
+    ),
+    "codes_chargers_affected": ("Chargers affected", "Bornes touchées"),
 }
 
 

@@ -24,6 +24,7 @@ from translator.unknown import (
     UnknownCodeStore,
     default_store_path,
 )
+from translator.unknown_ranking import ManufacturerGap, rank_by_manufacturer
 
 __all__ = [
     "BadInputError",
@@ -33,6 +34,7 @@ __all__ = [
     "CodeSet",
     "Entry",
     "ImportResult",
+    "ManufacturerGap",
     "Meaning",
     "MemoryUnknownCodeStore",
     "Received",
@@ -49,5 +51,6 @@ __all__ = [
     "default_store_path",
     "import_table",
     "load_catalog",
+    "rank_by_manufacturer",
     "render_text",
 ]

@@ -27,6 +27,7 @@ from translator.schema import (
     CodeSetFile,
     EntryText,
     Messages,
+    Recovery,
     SetKind,
     TextFile,
 )
@@ -71,9 +72,19 @@ class CodeSet:
     public_list: bool
     about: Mapping[str, str]
     entries: Mapping[str, Entry]
+    recovery: Recovery | None = None
 
     def find(self, key: str) -> Entry | None:
         return self.entries.get(key)
+
+    def recovered_fault(self, code: str) -> Entry | None:
+        """The fault that ``code`` reports as cleared (Delta EV8081 → EV0081), if any."""
+        if self.recovery is None:
+            return None
+        match = re.fullmatch(self.recovery.pattern, code.strip(), re.IGNORECASE)
+        if match is None:
+            return None
+        return self.find(code_key(self.recovery.fault.format(match.group(1)), self.code_format))
 
     def about_text(self, language: str) -> str:
         for candidate in (language, DEFAULT_LANGUAGE):
@@ -312,6 +323,7 @@ def _freeze(drafts: Mapping[str, _Draft], messages: Mapping[str, Messages]) -> C
             code_format=draft.file.code_format,
             code_pattern=re.compile(pattern) if pattern else None,
             public_list=draft.file.public_list,
+            recovery=draft.file.recovery,
             about=dict(draft.about),
             entries={
                 key: Entry(set_id=set_id, facts=entry.facts, texts=dict(entry.texts))

@@ -1,8 +1,9 @@
 """Code keys and decoders: how a raw vendorErrorCode becomes one or more catalog keys.
 
-A code is not always a plain key. Zaptec sends a decimal bitmask of warnings, ABB writes hex
-with varying width (``0x00``, ``0x0000``), Bender/ebee controllers put the meaning in ``info``,
-EVgo MREC sends several codes comma-separated, EVerest prefixes a type path. Each set names its
+A code is not always a plain key. Zaptec sends a decimal bitmask of warnings, ABB writes a hex
+error register with varying width (``0x00``, ``0x0000``) whose bits combine (``0x0006``),
+Bender/ebee controllers put the meaning in ``info``, EVgo MREC sends several codes
+comma-separated, EVerest prefixes a type path. Each set names its
 :class:`~translator.schema.CodeFormat`; :func:`code_key` gives the key a catalog entry is
 stored under and :func:`candidate_keys` the keys to try for a received code.
 """
@@ -19,6 +20,9 @@ _HEX = re.compile(r"^0x([0-9a-f]+)$")
 _DECIMAL = re.compile(r"^[0-9]+$")
 # Zaptec's register is 32 bits wide; anything longer is not a bitmask we know how to read.
 _MAX_BITMASK_DIGITS = 10
+# ABB's Terra AC error register is 16 bits; 8 hex digits (32 bits) leave room for wider ones.
+_MAX_HEX_BITMASK_DIGITS = 8
+_HEX_FORMATS = frozenset({CodeFormat.HEX, CodeFormat.HEX_BITMASK})
 # Bender/ebee documentation uses OCPP 1.5 names; 1.6 renamed Mode3Error.
 LEGACY_ERROR_CODES = {"mode3error": "evcommunicationerror"}
 INFO_SEPARATOR = "|"
@@ -32,7 +36,7 @@ def _fold_error_code(error_code: str) -> str:
 def code_key(code: str, code_format: CodeFormat) -> str:
     """The normalised key for ``code`` in a set written in ``code_format``."""
     folded = fold(code)
-    if code_format is CodeFormat.HEX:
+    if code_format in _HEX_FORMATS:
         match = _HEX.match(folded)
         if match:
             return f"0x{int(match.group(1), 16):04x}"
@@ -50,9 +54,14 @@ def info_key(error_code: str | None, info: str) -> str:
     return f"{_fold_error_code(error_code or '')}{INFO_SEPARATOR}{fold(info)}"
 
 
+_DECIMAL_ZERO = re.compile(r"^0+\.0+$")
+
+
 def is_zero(code: str) -> bool:
-    """True for codes that spell the number zero (``0``, ``0x00``, ``0000``)."""
+    """True for codes that spell the number zero (``0``, ``0x00``, ``0000``; Schneider ``0.0``)."""
     folded = fold(code)
+    if _DECIMAL_ZERO.match(folded):
+        return True
     match = _HEX.match(folded)
     digits = match.group(1) if match else folded
     return bool(_DECIMAL.match(digits)) and int(digits) == 0
@@ -75,6 +84,15 @@ def split_bitmask(code: str) -> list[int] | None:
     return [1 << bit for bit in range(value.bit_length()) if value >> bit & 1]
 
 
+def split_hex_bitmask(code: str) -> list[int] | None:
+    """The set bits of a hex bitmask (``0x0006``), lowest first, or None if it is not one."""
+    match = _HEX.match(fold(code))
+    if not match or len(match.group(1).lstrip("0")) > _MAX_HEX_BITMASK_DIGITS:
+        return None
+    value = int(match.group(1), 16)
+    return [1 << bit for bit in range(value.bit_length()) if value >> bit & 1]
+
+
 def candidate_parts(code: str, code_format: CodeFormat) -> list[list[KeyPart]]:
     """Ways to read ``code``, most literal first; each way is a list of parts to look up.
 
@@ -86,6 +104,16 @@ def candidate_parts(code: str, code_format: CodeFormat) -> list[list[KeyPart]]:
         bits = split_bitmask(code)
         if bits is not None and len(bits) > 1:
             ways.append([KeyPart(f"{code} bit {b.bit_length() - 1}", (str(b),)) for b in bits])
+    if code_format is CodeFormat.HEX_BITMASK:
+        bits = split_hex_bitmask(code)
+        if bits is not None and len(bits) > 1:
+            # The label names the bit's own value too: technicians compare it with the manual.
+            ways.append(
+                [
+                    KeyPart(f"{code} bit {b.bit_length() - 1} (0x{b:04x})", (f"0x{b:04x}",))
+                    for b in bits
+                ]
+            )
     if "," in code:
         pieces = [piece.strip() for piece in code.split(",") if piece.strip()]
         if len(pieces) > 1:

@@ -55,6 +55,8 @@ class _Decoded:
     code_set: CodeSet | None
     found: tuple[_Found, ...]
     unknown: tuple[str, ...]
+    # The code reports that the fault in ``found`` has cleared (Delta's EV8081 for EV0081).
+    recovered: bool = False
 
 
 class Translator:
@@ -173,7 +175,9 @@ class Translator:
         error_meaning = self._standard_error(received.error_code, language)
         status_meaning = self._status(received, ocpp_version, language)
 
-        fault = self._is_fault(received, error_code, active, meanings, bool(decoded.unknown))
+        # A recovery code names a fault that is over: it is evidence of nothing still wrong.
+        evidence = () if decoded.recovered else meanings
+        fault = self._is_fault(received, error_code, active, evidence, bool(decoded.unknown))
         named_set = vendor_set or id_set or decoded.code_set
         notes += self._notes(
             messages,
@@ -185,7 +189,7 @@ class Translator:
             error_meaning=error_meaning,
             active=active,
         )
-        severity = self._severity(fault, meanings, error_meaning, status_meaning)
+        severity = self._severity(fault, evidence, error_meaning, status_meaning)
         return Translation(
             received=received,
             language=language,
@@ -249,6 +253,11 @@ class Translator:
                     best = _Decoded(code_set, tuple(found), tuple(unknown))
         if best is not None:
             return best
+        for code_set in dict.fromkeys(candidates):
+            entry = code_set.recovered_fault(code)
+            if entry is not None:
+                part = KeyPart(code, (code_key(entry.code, code_set.code_format),))
+                return _Decoded(code_set, (_Found(part, entry),), (), recovered=True)
         first = candidates[0] if candidates else None
         return _Decoded(first, (), (code,))
 
@@ -323,6 +332,12 @@ class Translator:
         notes = []
         if active is False:
             notes.append(messages.cleared)
+        if decoded.recovered:
+            notes.append(
+                messages.recovered.format(
+                    code=received.vendor_error_code, fault_code=decoded.found[0].entry.code
+                )
+            )
         if beside_no_error and received.vendor_error_code and not fault:
             notes.append(messages.beside_no_error)
         faulted = bool(received.status) and fold(received.status or "") == FAULTED
@@ -356,6 +371,8 @@ class Translator:
         status_meaning: Meaning | None,
         decoded: _Decoded,
     ) -> str:
+        if meanings and decoded.recovered:
+            return messages.recovered_title.format(title=meanings[0].title)
         if meanings:
             return "; ".join(dict.fromkeys(m.title for m in meanings))
         if decoded.unknown:

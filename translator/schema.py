@@ -75,6 +75,7 @@ class CodeFormat(StrEnum):
 
     PLAIN = "plain"
     HEX = "hex"
+    HEX_BITMASK = "hex_bitmask"
     DECIMAL_BITMASK = "decimal_bitmask"
     INFO_TEXT = "info_text"
 
@@ -98,6 +99,28 @@ class CodeFacts(_Strict):
     )
 
 
+class Recovery(_Strict):
+    """How a set writes "this fault has cleared": Delta logs EV0081's end as EV8081.
+
+    ``pattern`` matches a recovery code (case-insensitive) with one group; ``fault`` is the
+    fault's code with ``{0}`` standing for that group.
+    """
+
+    pattern: str
+    fault: str = Field(min_length=1, max_length=120)
+
+    @field_validator("pattern")
+    @classmethod
+    def _one_group(cls, pattern: str) -> str:
+        try:
+            groups = re.compile(pattern).groups
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if groups != 1:
+            raise ValueError(f"needs exactly one group (the fault's number), has {groups}")
+        return pattern
+
+
 class CodeSetFile(_Strict):
     """``codes/<set>.yaml``."""
 
@@ -111,6 +134,7 @@ class CodeSetFile(_Strict):
         description="Regular expression that recognises this set's codes without a vendor.",
     )
     public_list: bool = True
+    recovery: Recovery | None = None
     entries: list[CodeFacts] = Field(default_factory=list)
 
     @field_validator("aliases")
@@ -165,6 +189,8 @@ class Messages(_Strict):
     bits_decoded: str
     unknown_bits: str
     cleared: str
+    recovered: str
+    recovered_title: str
     language_fallback: str
     unknown_title: str
     no_error_title: str

@@ -1,4 +1,8 @@
-"""The unknown codes page: codes chargers reported that the translator's catalog lacks."""
+"""The unknown codes page: codes chargers reported that the translator's catalog lacks.
+
+Grouped by manufacturer and ranked by chargers affected, so the operator sees whose code table
+to ask for and import first.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from console.context import ConsoleContext
 from console.web.guard import page_user
 from console.web.render import render
-from translator import SqliteUnknownCodeStore, default_store_path
+from translator import SqliteUnknownCodeStore, default_store_path, rank_by_manufacturer
 
 
 def unknown_codes_router(ctx: ConsoleContext, state_dir: Path) -> APIRouter:
@@ -33,7 +37,7 @@ def unknown_codes_router(ctx: ConsoleContext, state_dir: Path) -> APIRouter:
             ctx.config.language,
             user=user,
             csrf=data.csrf,
-            codes=codes,
+            gaps=rank_by_manufacturer(codes),
             local_time=ctx.local_time,
         )
 

@@ -41,6 +41,24 @@ REVIEWED_TO_VEHICLE = {
 }
 
 
+# The reference cites GitHub files as "owner/repo path"; the catalog cites them by URL.
+_URL = re.compile(r"https?://[^\s;]+")
+_REPO_PATH = re.compile(r"^([\w-]+/[\w.-]+) [\w.-]+/")
+# The reference names CharIN's repository by its folder, without the owner.
+_REPOSITORIES = {"unified-error-codes/specification": "charinev/unified-error-codes"}
+
+
+def _citations(reference_source: str) -> list[str]:
+    """What the catalog's readable citation must still name: the reference's URLs and repos."""
+    cited = _URL.findall(reference_source)
+    for part in reference_source.split(" ; "):
+        repo = _REPO_PATH.match(part.strip())
+        if repo:
+            name = _REPOSITORIES.get(repo.group(1), repo.group(1))
+            cited.append(f"https://github.com/{name}")
+    return cited
+
+
 def _vendor_rows() -> list[dict[str, str]]:
     with (REFERENCE / "vendor_codes.csv").open(encoding="utf-8") as handle:
         rows = [row for row in csv.DictReader(handle) if not NOT_OCPP.match(row["code"])]
@@ -79,7 +97,8 @@ def test_vendor_code_resolves_with_its_meaning(translator: Translator, row: dict
     if (set_id, row["code"]) in REVIEWED_TO_VEHICLE:
         expected = "vehicle"
     assert meaning.category.value == expected
-    assert meaning.source == row["source_url_or_repo_path"]
+    for cited in _citations(row["source_url_or_repo_path"]):
+        assert cited in meaning.source
     for field in (meaning.title, meaning.explanation, meaning.cause, meaning.action):
         assert field.strip()
 
