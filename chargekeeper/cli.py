@@ -17,6 +17,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
@@ -48,6 +49,7 @@ def up(
         Path | None,
         typer.Option(
             "--config",
+            metavar="DIR",
             help=(
                 "Config directory (fleet.yaml, policy.yaml, routing.yaml); --demo uses a copy "
                 "of examples/demo/ made in the state directory."
@@ -56,14 +58,25 @@ def up(
         ),
     ] = None,
     state_dir: Annotated[
-        Path, typer.Option("--state-dir", help="Where generated configs, data and logs go.")
+        Path,
+        typer.Option(
+            "--state-dir", metavar="DIR", help="Where generated configs, data and logs go."
+        ),
     ] = Path(".state"),
-    ocpp_port: Annotated[int, typer.Option(help="Port chargers connect to.")] = 9000,
-    metrics_port: Annotated[int, typer.Option(help="Port of the collector's /metrics.")] = 9101,
-    prometheus_port: Annotated[int, typer.Option(help="Port of Prometheus.")] = 9090,
-    alertmanager_port: Annotated[int, typer.Option(help="Port of Alertmanager.")] = 9093,
+    ocpp_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port chargers connect to.")
+    ] = 9000,
+    metrics_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port of the collector's /metrics.")
+    ] = 9101,
+    prometheus_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port of Prometheus.")
+    ] = 9090,
+    alertmanager_port: Annotated[
+        int, typer.Option(metavar="PORT", help="Port of Alertmanager.")
+    ] = 9093,
     receiver_port: Annotated[
-        int, typer.Option(help="Port of the webhook receiver and its API.")
+        int, typer.Option(metavar="PORT", help="Port of the webhook receiver and its API.")
     ] = 9095,
 ) -> None:
     """Run the whole local stack: collector, Prometheus, Alertmanager, receiver (and a demo)."""
@@ -100,6 +113,18 @@ def _register() -> None:
     register_config(app)
     register_receiver(app)
     register_report(app)
+    _plain_help(app)
+
+
+def _plain_help(typer_app: typer.Typer) -> None:
+    """Click's plain help for every command group: Rich's option tables cut long option names
+    at 80 columns (``--webhook-token-…``) and show ``<bool>`` for flags, where click's help
+    writes ``--reload / --no-reload`` and wraps the text instead. Set here, once, because each
+    component's ``register`` builds its own sub-app."""
+    typer_app.rich_markup_mode = None
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _plain_help(group.typer_instance)
 
 
 _register()

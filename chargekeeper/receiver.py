@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from alertmanager.service import ReceiverService
@@ -116,7 +117,9 @@ def build_receiver(
         finally:
             await receiver.service.stop()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the package's own copies (under
+    # /static-offline-docs): FastAPI's default pages load them from a CDN, blank offline.
+    app = FastAPIOffline(
         title="Chargekeeper receiver",
         version="1",
         description="Alertmanager webhook receiver, alerts and the notification delivery log.",
@@ -142,19 +145,24 @@ def register(app: typer.Typer) -> None:
     @app.command("receiver")
     def receiver(
         listen: Annotated[
-            str, typer.Option("--listen", help="HOST:PORT of the webhook and API.")
+            str,
+            typer.Option("--listen", metavar="HOST:PORT", help="HOST:PORT of the webhook and API."),
         ] = "127.0.0.1:9095",
         config: Annotated[
             Path,
             typer.Option(
                 "--config",
+                metavar="DIR",
                 help="Config directory (fleet.yaml, routing.yaml, receiver.yaml).",
                 exists=True,
                 file_okay=False,
             ),
         ] = Path("examples/demo"),
         state_dir: Annotated[
-            Path, typer.Option("--state-dir", help="Store, local mail and SMS, unknown codes.")
+            Path,
+            typer.Option(
+                "--state-dir", metavar="DIR", help="Store, local mail and SMS, unknown codes."
+            ),
         ] = Path(".state"),
         local_providers: Annotated[
             bool,
@@ -167,6 +175,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option(
                 "--token-file",
+                metavar="FILE",
                 help="File holding the bearer token Alertmanager sends (overrides receiver.yaml).",
                 show_default=False,
             ),
@@ -178,12 +187,14 @@ def register(app: typer.Typer) -> None:
                     "The console's address as technicians reach it, the base of every link "
                     "a message carries (overrides receiver.yaml's links.console)."
                 ),
+                metavar="URL",
                 show_default=False,
             ),
         ] = None,
         alertmanager_url: Annotated[
             str | None,
             typer.Option(
+                metavar="URL",
                 help="Alertmanager the console silences and reloads (overrides console.yaml).",
                 show_default=False,
             ),
@@ -192,6 +203,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option(
                 "--alertmanager-peer",
+                metavar="URL",
                 help=(
                     "Another Alertmanager of the cluster, reloaded too after a routing edit "
                     "(repeat for each; overrides console.yaml)."
@@ -202,6 +214,7 @@ def register(app: typer.Typer) -> None:
         prometheus_url: Annotated[
             str | None,
             typer.Option(
+                metavar="URL",
                 help="Prometheus the Rules editor queries and reloads (overrides console.yaml).",
                 show_default=False,
             ),
@@ -213,6 +226,7 @@ def register(app: typer.Typer) -> None:
                     "Where `config render` wrote prometheus/ and alertmanager/: the console's "
                     "editors re-render there (overrides console.yaml)."
                 ),
+                metavar="DIR",
                 show_default=False,
             ),
         ] = None,

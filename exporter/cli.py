@@ -83,8 +83,9 @@ def register(app: typer.Typer) -> None:
         fleet: Annotated[
             Path | None,
             typer.Option(
+                metavar="FILE",
                 help="Fleet file (YAML): each charger's site, client, group and password_hash. "
-                "Without it, any charger id is accepted."
+                "Without it, any charger id is accepted.",
             ),
         ] = None,
         security_profile: Annotated[
@@ -92,44 +93,57 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 min=0,
                 max=3,
+                metavar="0-3",
                 help="OCPP security profile: 0 none, 1 Basic auth, 2 TLS + Basic auth, "
                 "3 mutual TLS (client certificate CN = charge point id).",
             ),
         ] = 0,
         tls_cert: Annotated[
-            Path | None, typer.Option(help="PEM server certificate (profiles 2 and 3).")
+            Path | None,
+            typer.Option(metavar="FILE", help="PEM server certificate (profiles 2 and 3)."),
         ] = None,
-        tls_key: Annotated[Path | None, typer.Option(help="PEM private key of --tls-cert.")] = None,
+        tls_key: Annotated[
+            Path | None, typer.Option(metavar="FILE", help="PEM private key of --tls-cert.")
+        ] = None,
         tls_ca: Annotated[
             Path | None,
             typer.Option(
-                help="PEM CA certificate(s) signing chargers' client certificates (profile 3)."
+                metavar="FILE",
+                help="PEM CA certificate(s) signing chargers' client certificates (profile 3).",
             ),
         ] = None,
         ping_interval: Annotated[
-            float, typer.Option(help="Seconds between websocket pings to each charger.")
+            float,
+            typer.Option(
+                metavar="SECONDS", help="Seconds between websocket pings to each charger."
+            ),
         ] = DEFAULT_PING_INTERVAL,
         ping_timeout: Annotated[
             float,
             typer.Option(
-                help="Seconds to wait for a pong before the charger counts as disconnected."
+                metavar="SECONDS",
+                help="Seconds to wait for a pong before the charger counts as disconnected.",
             ),
         ] = DEFAULT_PING_TIMEOUT,
         max_message_bytes: Annotated[
             int,
             typer.Option(
-                help="Largest websocket message accepted; a larger one closes the link (1009)."
+                metavar="BYTES",
+                help="Largest websocket message accepted; a larger one closes the link (1009).",
             ),
         ] = DEFAULT_MAX_MESSAGE_BYTES,
         influxdb_url: Annotated[
-            str | None, typer.Option(help="InfluxDB v2 URL, e.g. http://127.0.0.1:8086.")
+            str | None,
+            typer.Option(metavar="URL", help="InfluxDB v2 URL, e.g. http://127.0.0.1:8086."),
         ] = None,
         influxdb_token_file: Annotated[
-            Path | None, typer.Option(help="File holding the InfluxDB API token.")
+            Path | None, typer.Option(metavar="FILE", help="File holding the InfluxDB API token.")
         ] = None,
-        influxdb_org: Annotated[str | None, typer.Option(help="InfluxDB organisation.")] = None,
+        influxdb_org: Annotated[
+            str | None, typer.Option(metavar="ORG", help="InfluxDB organisation.")
+        ] = None,
         influxdb_bucket: Annotated[
-            str | None, typer.Option(help="InfluxDB bucket for the history.")
+            str | None, typer.Option(metavar="BUCKET", help="InfluxDB bucket for the history.")
         ] = None,
     ) -> None:
         """Run the OCPP collector (central system + Prometheus metrics)."""
@@ -167,10 +181,13 @@ def register(app: typer.Typer) -> None:
     @exporter.command("hash-password")
     def hash_password_command(
         time_cost: Annotated[
-            int, typer.Option(min=1, help="argon2id iterations (verification cost).")
+            int, typer.Option(min=1, metavar="N", help="argon2id iterations (verification cost).")
         ] = DEFAULT_HASH_TIME_COST,
         memory_kib: Annotated[
-            int, typer.Option(min=1024, help="argon2id memory in KiB (verification cost).")
+            int,
+            typer.Option(
+                min=1024, metavar="KIB", help="argon2id memory in KiB (verification cost)."
+            ),
         ] = DEFAULT_HASH_MEMORY_KIB,
     ) -> None:
         """Hash a charger's Basic-auth password for password_hash in the fleet file.

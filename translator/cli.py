@@ -20,7 +20,7 @@ from translator.errors import CatalogError, TableImportError, TranslatorError
 from translator.lookup import Translator
 from translator.render import render_text
 from translator.table_import import import_table
-from translator.unknown import SqliteUnknownCodeStore, default_store_path
+from translator.unknown import SqliteUnknownCodeStore, find_store_path, store_candidates
 from translator.untrusted import MAX_CODE, MAX_INFO, MAX_VENDOR
 
 BAD_INPUT = 2
@@ -30,7 +30,16 @@ STATE_DIR_OPTION = typer.Option(
     Path(".state"),
     "--state-dir",
     envvar="CHARGEKEEPER_STATE_DIR",
+    metavar="DIR",
     help="State directory (unknown-code records, operator overlay).",
+)
+UNKNOWN_STATE_DIR_OPTION = typer.Option(
+    Path(".state"),
+    "--state-dir",
+    envvar="CHARGEKEEPER_STATE_DIR",
+    metavar="DIR",
+    help="State directory of `chargekeeper up` or of `chargekeeper receiver`: the "
+    "unknown-code records are looked for in DIR/translator, then DIR/receiver/translator.",
 )
 TABLE_ARGUMENT = typer.Argument(
     ...,
@@ -41,6 +50,7 @@ TABLE_ARGUMENT = typer.Argument(
 OVERLAY_OPTION = typer.Option(
     None,
     "--overlay-dir",
+    metavar="DIR",
     help="Operator catalog overlay; default STATE_DIR/translator/overlay.",
 )
 
@@ -112,14 +122,23 @@ def register(app: typer.Typer) -> None:
             ..., metavar="CODE", help="vendorErrorCode, techCode or OCPP value."
         ),
         error_code: str | None = typer.Option(
-            None, "--error-code", help="OCPP 1.6 errorCode sent with the code."
+            None, "--error-code", metavar="CODE", help="OCPP 1.6 errorCode sent with the code."
         ),
-        info: str | None = typer.Option(None, "--info", help="The info text sent with it."),
-        status: str | None = typer.Option(None, "--status", help="Connector status sent."),
+        info: str | None = typer.Option(
+            None, "--info", metavar="TEXT", help="The info text sent with it."
+        ),
+        status: str | None = typer.Option(
+            None, "--status", metavar="STATUS", help="Connector status sent."
+        ),
         vendor_id: str | None = typer.Option(
-            None, "--vendor-id", help="StatusNotification vendorId, when VENDOR is the maker."
+            None,
+            "--vendor-id",
+            metavar="VENDOR",
+            help="StatusNotification vendorId, when VENDOR is the maker.",
         ),
-        lang: str = typer.Option("en", "--lang", help="Language of the explanation (en, fr)."),
+        lang: str = typer.Option(
+            "en", "--lang", metavar="LANG", help="Language of the explanation (en, fr)."
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print every field as JSON."),
         state_dir: Path = STATE_DIR_OPTION,
         overlay_dir: Path | None = OVERLAY_OPTION,
@@ -151,18 +170,23 @@ def register(app: typer.Typer) -> None:
 
     @translate.command("unknown")
     def unknown(
-        state_dir: Path = STATE_DIR_OPTION,
+        state_dir: Path = UNKNOWN_STATE_DIR_OPTION,
         as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),
     ) -> None:
         """List codes seen on chargers that the catalog does not know yet."""
-        path = default_store_path(state_dir)
-        codes = []
-        if path.exists():
-            store = SqliteUnknownCodeStore(path)
-            try:
-                codes = store.list()
-            finally:
-                store.close()
+        path = find_store_path(state_dir)
+        if path is None:
+            looked = " and ".join(str(candidate) for candidate in store_candidates(state_dir))
+            raise _fail(
+                f"no unknown-code store in {state_dir}: looked for {looked}. Give --state-dir "
+                "the state directory of `chargekeeper up` or of `chargekeeper receiver` (the "
+                "receiver creates the store when it starts)."
+            )
+        store = SqliteUnknownCodeStore(path)
+        try:
+            codes = store.list()
+        finally:
+            store.close()
         if as_json:
             rows: list[dict[str, Any]] = [
                 {
@@ -198,8 +222,12 @@ def register(app: typer.Typer) -> None:
     @translate.command("import")
     def import_(
         file: Path = TABLE_ARGUMENT,
-        vendor: str = typer.Option(..., "--vendor", help="Manufacturer the codes belong to."),
-        lang: str = typer.Option("en", "--lang", help="Language of rows without a lang column."),
+        vendor: str = typer.Option(
+            ..., "--vendor", metavar="NAME", help="Manufacturer the codes belong to."
+        ),
+        lang: str = typer.Option(
+            "en", "--lang", metavar="LANG", help="Language of rows without a lang column."
+        ),
         state_dir: Path = STATE_DIR_OPTION,
         overlay_dir: Path | None = OVERLAY_OPTION,
     ) -> None:

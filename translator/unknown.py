@@ -237,3 +237,15 @@ class UnknownCodeRecorder:
 
 def default_store_path(state_dir: Path) -> Path:
     return state_dir / "translator" / "unknown_codes.sqlite3"
+
+
+def store_candidates(state_dir: Path) -> list[Path]:
+    """Where a store under ``state_dir`` may be, in order: ``state_dir`` is the receiver's own
+    (``chargekeeper receiver --state-dir``) or the whole stack's (``chargekeeper up
+    --state-dir``, whose receiver keeps its state in ``receiver/``)."""
+    return [default_store_path(state_dir), default_store_path(state_dir / "receiver")]
+
+
+def find_store_path(state_dir: Path) -> Path | None:
+    """The first of :func:`store_candidates` that exists, or None."""
+    return next((path for path in store_candidates(state_dir) if path.is_file()), None)

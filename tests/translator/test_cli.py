@@ -111,6 +111,7 @@ def test_bad_input_exits_two_with_a_precise_message(
 
 
 def test_unknown_lists_recorded_codes(tmp_path: Path, translator: Translator) -> None:
+    SqliteUnknownCodeStore(default_store_path(tmp_path)).close()  # as the receiver starts it
     code, out, _ = _run("unknown", state=tmp_path)
     assert (code, out.startswith("No unknown codes recorded")) == (0, True)
     store = SqliteUnknownCodeStore(default_store_path(tmp_path))
@@ -129,6 +130,33 @@ def test_unknown_lists_recorded_codes(tmp_path: Path, translator: Translator) ->
     code, out, _ = _run("unknown", "--json", state=tmp_path)
     [row] = json.loads(out)
     assert (row["count"], row["chargers"], row["error_code"]) == (2, ["CP-2", "CP-1"], "OtherError")
+
+
+@pytest.mark.parametrize("layout", ["receiver", "stack"])
+def test_unknown_finds_the_store_of_a_receiver_or_of_a_whole_stack(
+    tmp_path: Path, translator: Translator, layout: str
+) -> None:
+    # `chargekeeper up --state-dir S` runs its receiver with --state-dir S/receiver.
+    receiver_state = tmp_path if layout == "receiver" else tmp_path / "receiver"
+    store = SqliteUnknownCodeStore(default_store_path(receiver_state))
+    seen = translator.translate(vendor="Kempower", vendor_error_code="E7")
+    UnknownCodeRecorder(store).record(seen, "CP-1")
+    store.close()
+    code, out, err = _run("unknown", "--json", state=tmp_path)
+    assert (code, err) == (0, "")
+    assert [(row["vendor"], row["code"]) for row in json.loads(out)] == [("Kempower", "E7")]
+
+
+def test_unknown_without_a_store_says_where_it_looked(tmp_path: Path) -> None:
+    code, out, err = _run("unknown", state=tmp_path)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: no unknown-code store in {tmp_path}: looked for "
+        f"{tmp_path}/translator/unknown_codes.sqlite3 and "
+        f"{tmp_path}/receiver/translator/unknown_codes.sqlite3. Give --state-dir the state "
+        "directory of `chargekeeper up` or of `chargekeeper receiver` (the receiver creates "
+        "the store when it starts).\n"
+    )
 
 
 def test_import_then_lookup(tmp_path: Path) -> None:
