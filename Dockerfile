@@ -14,6 +14,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Chart.js for the console's charts, served by the console itself (no CDN).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libjs-chart.js \
+    && rm -rf /var/lib/apt/lists/*
+
 WORKDIR /src
 COPY . .
 # psycopg is the PostgreSQL driver of the receiver's shared store (receiver.yaml database_url

@@ -34,11 +34,13 @@ from console.silences import SilenceClient, SilenceError
 from console.web.alert_detail import alert_detail_router
 from console.web.alerts import alerts_router
 from console.web.chargers import chargers_router
+from console.web.charts import charts_router
 from console.web.login import login_router
 from console.web.notifications import notifications_router
 from console.web.routing_edit import routing_editor_router
 from console.web.routing_preview import routing_preview_router
 from console.web.rules import rules_router
+from console.web.runbook import runbook_router
 from console.web.tokens import tokens_router
 from console.web.unknown_codes import unknown_codes_router
 from console.web.users import users_router
@@ -47,7 +49,11 @@ from translator import Translator
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-STATIC_FILES = {"console.css": "text/css", "live.js": "text/javascript"}
+STATIC_FILES = {
+    "console.css": "text/css",
+    "live.js": "text/javascript",
+    "charts.js": "text/javascript",
+}
 # How often acked alerts are checked for a resolution Alertmanager muted, and the silences of
 # resolved alerts expired in Alertmanager.
 SWEEP_SECONDS = 5.0
@@ -112,6 +118,8 @@ def build_console(
         alerts_router(context),
         alert_detail_router(context),
         chargers_router(context),
+        charts_router(context),
+        runbook_router(context),
         notifications_router(context),
         routing_preview_router(context, routing),
         routing_editor_router(context, config_dir, routing),
