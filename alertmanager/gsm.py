@@ -24,7 +24,9 @@ SEGMENT_GSM7 = 153
 SINGLE_UCS2 = 70
 SEGMENT_UCS2 = 67
 
-# Letters French text uses that GSM-7 lacks, mapped to their nearest GSM-7 letter.
+# Characters GSM-7 lacks, mapped to their nearest GSM-7 text: French letters and punctuation
+# first. Every letter of the GSM-7 tables (é è ù ì ò à Ç É Ä Ö Ñ Ü ä ö ñ ü Å å Ø ø Æ æ ß …)
+# is kept as it is.
 _NEAREST = str.maketrans(
     {
         "ç": "c",
@@ -48,6 +50,13 @@ _NEAREST = str.maketrans(
         "Û": "U",
         "œ": "oe",
         "Œ": "OE",
+        # Letters NFKD cannot reduce to ASCII (names of sites and people).
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "\u0131": "i",  # dotless i
+        "ħ": "h",
         "\u2019": "'",
         "\u2018": "'",
         "“": '"',

@@ -5,15 +5,19 @@ become markup. SMS text is made GSM-7 (one character outside it would halve the 
 and sized for the sender's rate, which Twilio meters in segments: an alert about one charger
 fits one segment, a site-wide group (one message listing its chargers) two. What and where
 survive every cut; the email carries the details.
+
+"Since" is when the fault began (the rules' ``since`` annotation, see rules/README.md), not the
+alert's ``startsAt``, which is when its current severity fired; durations run from it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -94,6 +98,18 @@ class AlertView:
     runbook_url: str = ""
     console_url: str = ""
     dashboard_url: str = ""
+    cause: str = ""  # the likely cause, from the code catalog
+    client: str = ""
+    vendor: str = ""
+    model: str = ""
+    # When the fault began (the rules' ``since`` annotation); None: the alert's own start.
+    fault_since: datetime | None = None
+    soc_percent: str = ""  # the SoC a stalled charge is stuck at, whole percent (digits)
+
+    @property
+    def began(self) -> datetime:
+        """The fault's start: a critical variant starts later than the fault it reports."""
+        return self.fault_since or self.starts_at
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,8 @@ class MessageContext:
     group_console_url: str = ""
     # Set when this message escalates an unacknowledged alert to the given tier.
     escalation_tier: int | None = None
+    # When the message is written: how long a firing fault has lasted so far.
+    now: datetime | None = None
 
 
 def _language(tag: str) -> str:
@@ -137,6 +155,7 @@ class Renderer:
         )
         self._env.filters["sms"] = _sms_field
         self._env.filters["oneline"] = _one_line
+        self._env.filters["http_only"] = _http_only
 
     def _template(self, language: str, name: str) -> jinja2.Template:
         return self._env.get_template(f"{_language(language)}/{name}")
@@ -209,7 +228,7 @@ def _values(
     zone = _zone(context.timezone)
     alerts = list(context.alerts)
     shown = len(alerts) if shown is None else shown
-    first = min((alert.starts_at for alert in alerts), default=None)
+    first = min((alert.began for alert in alerts), default=None)
     return {
         "ctx": context,
         "alerts": alerts,
@@ -219,6 +238,7 @@ def _values(
         "count": len(alerts),
         "since": _local(first, zone, _SINCE_FORMATS[since]),
         "local": lambda value: _local(value, zone),
+        "lasted": lambda alert: _lasted(alert, context.now, _language(context.language)),
         "site_wide": _site_wide(alerts),
         "severity": _worst(alert.severity for alert in alerts),
     }
@@ -237,11 +257,49 @@ def _local(value: datetime | None, zone: ZoneInfo, form: str = _SINCE_FORMATS["d
     return value.astimezone(zone).strftime(form)
 
 
+# Units of a duration: minutes, hours, days.
+_UNITS = {"en": ("min", "h", "d"), "fr": ("min", "h", "j")}
+
+
+def _lasted(alert: AlertView, now: datetime | None, language: str) -> str:
+    """How long the fault has lasted ("1 h 05 min"): until it ended, else until ``now``."""
+    end = alert.ends_at if alert.status == "resolved" and alert.ends_at else now
+    if end is None:
+        return ""
+    return duration(end - alert.began, language)
+
+
+def duration(span: timedelta, language: str = "en") -> str:
+    """A span as a technician reads it: minutes, then hours and minutes, then days and hours."""
+    minute, hour, day = _UNITS.get(language, _UNITS["en"])
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return f"< 1 {minute}"
+    if minutes < 60:
+        return f"{minutes} {minute}"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} {hour} {minutes:02d} {minute}"
+    days, hours = divmod(hours, 24)
+    return f"{days} {day} {hours} {hour}"
+
+
 _SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 
 
 def _worst(severities: Iterable[str]) -> str:
     return min(severities, key=lambda s: _SEVERITY_ORDER.get(s, 3), default="")
+
+
+def _http_only(url: object) -> str:
+    """``url`` if it is an http(s) link, else "": a runbook URL comes from an annotation, and
+    a ``javascript:`` or ``data:`` link must never become a button."""
+    text = str(url).strip()
+    try:
+        scheme = urlsplit(text).scheme
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
+    return text if scheme in ("http", "https") else ""
 
 
 def _one_line(value: object) -> str:

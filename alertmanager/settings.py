@@ -40,7 +40,8 @@ LOCAL_AUTH_TOKEN = "local-demo-token"  # noqa: S105 - the local fake provider's,
 class LinksConfig(Strict):
     # Omitted: public_url, else DEFAULT_CONSOLE_URL (the console is served by the receiver).
     console: str | None = None
-    dashboard: str = "http://127.0.0.1:3000/d/chargekeeper-charger"
+    # Grafana's charger dashboard; omitted: charger links open the console's charger page.
+    dashboard: str | None = None
 
 
 class SmtpConfig(Strict):

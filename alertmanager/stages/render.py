@@ -34,6 +34,7 @@ class Render:
         """The outbox row for ``notice`` (not in the session yet; its dedup key not set)."""
         views, recipient, channel = notice.views, notice.recipient, notice.channel
         site = notice.site or views[0].site
+        now = self._clock()
         context = MessageContext(
             status=notice.status,
             recipient_name=recipient.name,
@@ -43,6 +44,7 @@ class Render:
             site_name=views[0].site_name,
             group_console_url=self._links.site(site) if len(views) > 1 else "",
             escalation_tier=notice.origin.escalation_tier,
+            now=now,
         )
         if channel == "email":
             email = self._renderer.email(context)
@@ -50,7 +52,6 @@ class Render:
         else:
             subject, text, html = "", self._renderer.sms(context), ""
         other = recipient.other_channel(channel)
-        now = self._clock()
         return Delivery(
             status=notice.status,
             recipient_id=recipient.technician_id,

@@ -7,6 +7,7 @@ so the console can list what to add.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from alertmanager.messages import AlertView
 from alertmanager.payload import WebhookAlert, WebhookPayload
 from alertmanager.stages.base import Notice
+from chargekeeper.fault_since import fault_since
 from chargekeeper.links import Links
 from chargekeeper.store import Alert
 from translator import Translation, Translator, UnknownCodeRecorder
@@ -60,7 +62,7 @@ class Translate:
         """One alert as the templates show it, in ``language``."""
         labels = alert.labels
         site = labels.get("site", "")
-        code = title = explanation = action = ""
+        code = title = explanation = cause = action = ""
         if _has_code(labels):
             translation = self._codes(labels, language)
             code = " / ".join(
@@ -71,7 +73,7 @@ class Translate:
             title = translation.title
             meaning = next(iter(translation.meanings), translation.error_code_meaning)
             if meaning is not None:
-                explanation, action = meaning.explanation, meaning.action
+                explanation, cause, action = meaning.explanation, meaning.cause, meaning.action
         return AlertView(
             alertname=labels.get("alertname", ""),
             status=alert.status,
@@ -83,15 +85,23 @@ class Translate:
             connector_id=labels.get("connector_id", ""),
             starts_at=alert.starts_at,
             ends_at=alert.ends_at,
+            fault_since=fault_since(alert.annotations, alert.starts_at),
             code=code,
             title=title,
             explanation=explanation,
+            cause=cause,
             action=action,
+            client=labels.get("client", ""),
+            vendor=labels.get("vendor", ""),
+            model=labels.get("model", ""),
+            soc_percent=_soc_percent(alert.annotations.get("soc_percent", "")),
             summary=alert.annotations.get("summary", ""),
             description=alert.annotations.get("description", ""),
             runbook_url=alert.annotations.get("runbook_url", ""),
             console_url=self._links.alert(row.id),
-            dashboard_url=self._links.charger_dashboard(labels.get("charge_point_id", "")),
+            dashboard_url=self._links.charger_dashboard(
+                labels.get("charge_point_id", ""), site=site, client=labels.get("client", "")
+            ),
         )
 
     def _codes(self, labels: Mapping[str, str], language: str) -> Translation:
@@ -106,3 +116,9 @@ class Translate:
 
 def _has_code(labels: Mapping[str, str]) -> bool:
     return bool(labels.get("error_code") or labels.get("vendor_error_code"))
+
+
+def _soc_percent(annotation: str) -> str:
+    """The rules' ``soc_percent`` (whole percent), or "" for anything else."""
+    value = annotation.strip()
+    return value if re.fullmatch(r"[0-9]{1,3}", value) and int(value) <= 100 else ""

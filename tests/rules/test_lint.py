@@ -17,6 +17,18 @@ FAMILIES = {"disconnection", "error", "soc", "vendor_code", "energy", "fleet"}
 # A recording rule's name as PromQL reads it: level:metric[:operations], never after a digit
 # (so a subquery's `[5m:]` is not one).
 RECORD_REFERENCE = re.compile(r"(?<![\w:])[a-zA-Z_]\w*:[\w:]+")
+ANNOTATIONS = {"summary", "description", "runbook_url"}
+# Annotations some alerts add (rules/README.md, "Alerts and labels"): `since`, the fault's
+# start, on every alert whose condition has one; the SoC a stalled charge is stuck at.
+EXTRA_ANNOTATIONS = {
+    "ChargerDisconnected": {"since"},
+    "ChargerFaulted": {"since"},
+    "ChargerVendorErrorCode": {"since"},
+    "ChargerNotDelivering": {"since"},
+    "ChargerSocStalled": {"since", "soc_percent"},
+}
+# Annotations that query views: unix seconds or whole percent, digits only, "" when absent.
+QUERIED_ANNOTATIONS = {"since", "soc_percent"}
 
 
 def _groups() -> list[dict[str, Any]]:
@@ -78,7 +90,7 @@ def test_labels_and_annotations(rule: dict[str, Any]) -> None:
     assert rule["labels"]["severity"] in SEVERITIES
     assert rule["labels"]["family"] in FAMILIES
     annotations = rule["annotations"]
-    assert set(annotations) == {"summary", "description", "runbook_url"}
+    assert set(annotations) == ANNOTATIONS | EXTRA_ANNOTATIONS.get(rule["alert"], set())
     assert all(annotations[key].strip() for key in annotations)
     # The summary is a fixed headline for a grouped message: no templating.
     assert "{{" not in annotations["summary"]
@@ -122,7 +134,10 @@ def test_every_alert_and_severity_has_promtool_cases(rule: dict[str, Any]) -> No
     assert fires, f"no promtool case where {name} fires as {severity}"
     for case in fires:
         for alert in case["exp_alerts"]:
-            assert set(alert["exp_annotations"]) == {"summary", "description", "runbook_url"}
+            expected = ANNOTATIONS | EXTRA_ANNOTATIONS.get(name, set())
+            assert set(alert["exp_annotations"]) == expected, f"{name}: {alert['exp_labels']}"
+            for key in QUERIED_ANNOTATIONS & expected:
+                assert re.fullmatch(r"[0-9]+", alert["exp_annotations"][key]), (name, key)
     if name != "Watchdog":
         assert any(not case["exp_alerts"] for case in cases), f"no must-not-fire case for {name}"
 
@@ -139,13 +154,15 @@ def _home(rule: dict[str, Any]) -> tuple[str, int]:
 @pytest.mark.parametrize("rule", DETECTION_ALERTS, ids=_alert_id)
 def test_detection_alerts_read_views_evaluated_just_before_them(rule: dict[str, Any]) -> None:
     """Every hand-written view a charger or site alert reads, directly or through other views,
-    is in the alert's group and before its reader. Prometheus runs each group on its own
+    is in the alert's group and before its reader, and so is every view its `since` or
+    `soc_percent` annotation queries. Prometheus runs each group on its own
     schedule, so a view from another group can be an evaluation interval old when the alert
     reads it, and the alert fires that much later. promtool's group_eval_order hides this, so
     only this check catches it. Generated threshold series are constants and may live
     elsewhere."""
     group, position = _home(rule)
-    unread = [(rule["expr"], position)]
+    queries = " ".join(rule["annotations"].get(key, "") for key in QUERIED_ANNOTATIONS)
+    unread = [(f"{rule['expr']} {queries}", position)]
     while unread:
         expr, reader = unread.pop()
         for name in set(RECORD_REFERENCE.findall(expr)) & RECORDS.keys():
