@@ -615,7 +615,8 @@ _CATALOG: Mapping[str, tuple[str, str]] = {
     "routing_all_severities": ("all priorities", "toutes priorités"),
     "routing_line": ("Line", "Ligne"),
     "routing_new_line": ("New line", "Nouvelle ligne"),
-    "routing_line_unused": ("— (no new line)", "— (pas de nouvelle ligne)"),
+    "routing_line_unused": ("— (not added)", "— (ne pas ajouter)"),
+    "routing_none_yet": ("none yet", "aucun pour l'instant"),
     "routing_remove_line": ("Remove this line", "Supprimer cette ligne"),
     "routing_subscriptions_help": (
         "Each line tells the people of this coverage about some alert types and priorities, "

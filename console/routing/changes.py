@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from console.routing.document import SECTION_KINDS
+from console.routing.document import ID_KEYS, SECTION_KINDS
 
 
 def _show(value: Any) -> str:
@@ -30,14 +30,15 @@ def _load(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _by_id(items: Any) -> dict[str, Mapping[str, Any]]:
+def _by_id(items: Any, key: str) -> dict[str, Mapping[str, Any]]:
     if not isinstance(items, list):
         return {}
-    return {str(i["id"]): i for i in items if isinstance(i, dict) and "id" in i}
+    # str(): a holiday's date is a date unquoted and a string quoted; both name the same day.
+    return {str(i[key]): i for i in items if isinstance(i, dict) and key in i}
 
 
-def _entry_changes(kind: str, before: Any, after: Any) -> list[str]:
-    old, new = _by_id(before), _by_id(after)
+def _entry_changes(kind: str, id_key: str, before: Any, after: Any) -> list[str]:
+    old, new = _by_id(before, id_key), _by_id(after, id_key)
     lines = [f"{kind} {i!r} added" for i in new if i not in old]
     lines += [f"{kind} {i!r} removed" for i in old if i not in new]
     for item_id in (i for i in new if i in old):
@@ -59,7 +60,8 @@ def describe_changes(before_text: str, after_text: str) -> list[str]:
     before, after = _load(before_text), _load(after_text)
     lines: list[str] = []
     for section, kind in SECTION_KINDS.items():
-        lines += _entry_changes(kind, before.get(section), after.get(section))
+        id_key = ID_KEYS.get(section, "id")
+        lines += _entry_changes(kind, id_key, before.get(section), after.get(section))
     for key in dict.fromkeys([*before, *after]):
         if key not in SECTION_KINDS and before.get(key) != after.get(key):
             lines.append(f"{key}: {_show(before.get(key))} → {_show(after.get(key))}")

@@ -48,6 +48,11 @@ class Problem:
             return None
         return match.group(1) or ""
 
+    def field_under(self, key: str) -> str | None:
+        """The field of the top-level mapping ``key`` (``timing``) this problem is about."""
+        match = re.match(rf"^{re.escape(key)}\.(\w+)", self.field)
+        return match.group(1) if match else None
+
 
 class RoutingRejected(Exception):
     """The proposed routing is invalid; ``problems`` says where and why."""

@@ -11,6 +11,7 @@ editor writes is double-quoted when YAML 1.1 would read it as anything but that 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -21,22 +22,28 @@ from console.yamldoc import (
     add_key,
     attach_trailing,
     delete,
+    delete_key,
     detach_trailing,
     dump,
     load,
     yaml11_safe,
 )
 
-# A field's new value: text, a list of ids, a list of small mappings (a schedule's times), or
-# None to remove the key.
-FieldValue = str | Sequence[str] | Sequence[Mapping[str, str]] | None
+# A value inside a small mapping: text, a number of seconds, or a list of names.
+InnerValue = str | int | Sequence[str]
+# A field's new value: text, a list of ids, a list of small mappings (a schedule's times, a
+# coverage's subscriptions and escalation tiers), or None to remove the key.
+FieldValue = str | Sequence[str] | Sequence[Mapping[str, InnerValue]] | None
 
 SECTION_KINDS = {
     "technicians": "technician",
     "teams": "team",
     "schedules": "schedule",
     "coverage": "coverage",
+    "holidays": "holiday",
 }
+# The key that names an entry of a section: holidays are named by their date.
+ID_KEYS = {"holidays": "date"}
 # Where a key the editor adds goes among an entry's keys: the order of the model's fields.
 _KEY_ORDER = {
     "technicians": ("id", "name", "email", "phone", "language", "timezone"),
@@ -52,6 +59,8 @@ _KEY_ORDER = {
         "subscriptions",
         "escalation",
     ),
+    "holidays": ("date", "name"),
+    "timing": ("group_wait", "group_interval", "repeat_interval"),
 }
 
 
@@ -61,9 +70,17 @@ def _flow_seq(values: Sequence[Any]) -> CommentedSeq:
     return seq
 
 
-def _flow_map(values: Mapping[str, str]) -> CommentedMap:
-    # Small mappings are times of day and channel names: always quoted, as the demo asks.
-    mapping = CommentedMap((key, DoubleQuotedScalarString(v)) for key, v in values.items())
+def _inner(value: InnerValue) -> Any:
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        # Times of day and channel names: always quoted, as the demo asks.
+        return DoubleQuotedScalarString(value)
+    return _flow_seq([yaml11_safe(v) for v in value])
+
+
+def _flow_map(values: Mapping[str, InnerValue]) -> CommentedMap:
+    mapping = CommentedMap((key, _inner(v)) for key, v in values.items())
     mapping.fa.set_flow_style()
     return mapping
 
@@ -72,15 +89,18 @@ def _plain(values: Sequence[Any]) -> list[Any]:
     return [dict(v) if isinstance(v, Mapping) else v for v in values]
 
 
-def _mappings(value: Sequence[str] | Sequence[Mapping[str, str]]) -> list[Mapping[str, str]]:
+ListValue = Sequence[str] | Sequence[Mapping[str, InnerValue]]
+
+
+def _mappings(value: ListValue) -> list[Mapping[str, InnerValue]]:
     return [v for v in value if isinstance(v, Mapping)]
 
 
-def _strings(value: Sequence[str] | Sequence[Mapping[str, str]]) -> list[str]:
+def _strings(value: ListValue) -> list[str]:
     return [yaml11_safe(v) for v in value if isinstance(v, str)]
 
 
-def _new_value(value: str | Sequence[str] | Sequence[Mapping[str, str]]) -> Any:
+def _new_value(value: str | ListValue) -> Any:
     if isinstance(value, str):
         return yaml11_safe(value)
     if _mappings(value):
@@ -95,7 +115,9 @@ def _set_field(item: CommentedMap, key: str, value: FieldValue, order: Sequence[
         return
     current = item.get(key)
     if isinstance(value, str):
-        if current != value:
+        # An unquoted date is a date to ruamel; the form names the same day by its text.
+        same_day = isinstance(current, date) and current.isoformat() == value
+        if current != value and not same_day:
             item[key] = yaml11_safe(value)
         return
     if isinstance(current, list) and _plain(current) == _plain(value):
@@ -109,6 +131,10 @@ def _set_field(item: CommentedMap, key: str, value: FieldValue, order: Sequence[
     rank = order.index(key) if key in order else len(order)
     position = sum(1 for k in item if (order.index(k) if k in order else len(order)) <= rank)
     item.insert(position, key, _new_value(value))
+
+
+def _scalar(value: str | int) -> Any:
+    return yaml11_safe(value) if isinstance(value, str) else value
 
 
 class RoutingDocument:
@@ -130,10 +156,47 @@ class RoutingDocument:
         return items
 
     def _index(self, section: str, item_id: str) -> int | None:
+        key = ID_KEYS.get(section, "id")
         for index, item in enumerate(self._section(section)):
-            if isinstance(item, CommentedMap) and item.get("id") == item_id:
+            # str(): an unquoted date is a date to ruamel, the form names it by its text.
+            if isinstance(item, CommentedMap) and str(item.get(key)) == item_id:
                 return index
         return None
+
+    def has(self, section: str, item_id: str) -> bool:
+        return self._index(section, item_id) is not None
+
+    def update_mapping(self, key: str, fields: Mapping[str, str | int | None]) -> None:
+        """Set (or, for None, remove) keys of the top-level mapping ``key`` (``timing``); the
+        mapping is created when a value is set and removed once it is empty."""
+        mapping = self._root.get(key)
+        order = _KEY_ORDER.get(key, ())
+        if mapping is None:
+            values = {k: v for k, v in fields.items() if v is not None}
+            if values:
+                new = CommentedMap()
+                for name in sorted(values, key=lambda k: order.index(k) if k in order else 99):
+                    new[name] = _scalar(values[name])
+                add_key(self._root, key, new)
+            return
+        if not isinstance(mapping, CommentedMap):
+            raise DocumentError(f"routing.yaml: {key} must be a mapping")
+        block = not mapping.fa.flow_style()
+        tail = detach_trailing(mapping) if block else ""
+        for name, value in fields.items():
+            if value is None:
+                mapping.pop(name, None)
+            elif mapping.get(name) != value:
+                rank = order.index(name) if name in order else len(order)
+                if name in mapping:
+                    mapping[name] = _scalar(value)
+                else:
+                    at = sum(1 for k in mapping if (order.index(k) if k in order else 99) <= rank)
+                    mapping.insert(at, name, _scalar(value))
+        if not mapping:
+            delete_key(self._root, key)
+            return
+        attach_trailing(mapping, tail)
 
     def upsert(self, section: str, original_id: str, fields: Mapping[str, FieldValue]) -> int:
         """Update the item ``original_id`` of ``section`` (or append one when it is empty) with

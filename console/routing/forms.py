@@ -9,9 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from chargekeeper.config.routing import WEEKDAYS, RoutingPolicy
+from pydantic import BaseModel, ValidationError
+
+from chargekeeper.config.policy import parse_duration
+from chargekeeper.config.routing import (
+    CHANNELS,
+    SEVERITIES,
+    WEEKDAYS,
+    Coverage,
+    EscalationTier,
+    RoutingPolicy,
+    Subscription,
+)
 from chargekeeper.routing import weekday_indexes
-from console.routing.document import FieldValue
+from console.routing.document import FieldValue, InnerValue
 
 # Form field -> its values (one for an input, several for a group of checkboxes).
 FormValues = Mapping[str, Sequence[str]]
@@ -102,8 +113,79 @@ def schedule_fields(
     }
 
 
+def channels_choice(channels: Sequence[str]) -> str:
+    """A subscription's or tier's channels as the form's select names them."""
+    return "both" if tuple(channels) == CHANNELS else channels[0]
+
+
+def _duration(text: str) -> str | int:
+    # The model reads a bare number as seconds only when it is one, not the text "900".
+    return int(text) if text.isdigit() else text
+
+
+def _rows(values: FormValues, prefix: str) -> list[tuple[str, str]]:
+    """The form's rows of ``prefix`` (``sub``, ``esc``) in order, with their kind: ``kept``
+    (an existing line), ``new`` (the blank line: added once its channels are chosen)."""
+    rows = []
+    for name, found in values.items():
+        parts = name.split("-")
+        if len(parts) == 3 and parts[0] == prefix and parts[2] == "row" and parts[1].isdigit():
+            rows.append((int(parts[1]), f"{prefix}-{parts[1]}-", found[0] if found else ""))
+    return [(key, kind) for _, key, kind in sorted(rows)]
+
+
+def _wanted(values: FormValues, row: str, kind: str) -> bool:
+    if kind == "new":
+        return bool(_one(values, row + "channels"))
+    return not _one(values, row + "remove")
+
+
+def subscription_rows(values: FormValues) -> list[dict[str, InnerValue]]:
+    """The subscription lines of a coverage form; no type ticked is every type, no priority
+    ticked every priority (the model's default, critical and warning, is left unwritten)."""
+    lines: list[dict[str, InnerValue]] = []
+    for row, kind in _rows(values, "sub"):
+        if not _wanted(values, row, kind):
+            continue
+        line: dict[str, InnerValue] = {}
+        families = _ids(values, row + "families")
+        if families:
+            line["families"] = families
+        severities = [s for s in SEVERITIES if s in values.get(row + "severities", [])]
+        if severities != ["critical", "warning"]:
+            line["severities"] = severities
+        line["channels"] = _one(values, row + "channels") or "both"
+        lines.append(line)
+    return lines
+
+
+def escalation_rows(values: FormValues) -> list[dict[str, InnerValue]]:
+    """The escalation tiers of a coverage form, in order."""
+    tiers: list[dict[str, InnerValue]] = []
+    for row, kind in _rows(values, "esc"):
+        if not _wanted(values, row, kind):
+            continue
+        tier: dict[str, InnerValue] = {"after": _duration(_one(values, row + "after"))}
+        for people in ("technicians", "teams"):
+            chosen = _ids(values, row + people)
+            if chosen:
+                tier[people] = chosen
+        tier["channels"] = _one(values, row + "channels") or "both"
+        tiers.append(tier)
+    return tiers
+
+
+def _same(model: type[BaseModel], lines: Sequence[Mapping[str, object]], current: object) -> bool:
+    """Whether ``lines`` mean what ``current`` (a list of models) means: then the file keeps
+    its own wording (``channels: both`` or a list, a comment between lines)."""
+    try:
+        return [model.model_validate(line) for line in lines] == current
+    except ValidationError:
+        return False  # the whole policy's check will say why, beside the field
+
+
 def coverage_fields(
-    values: FormValues, _routing: RoutingPolicy, original: str
+    values: FormValues, routing: RoutingPolicy, original: str
 ) -> dict[str, FieldValue]:
     fields: dict[str, FieldValue] = {
         "id": _one(values, "id"),
@@ -113,10 +195,48 @@ def coverage_fields(
         "teams": _ids(values, "teams"),
         "schedules": _ids(values, "schedules"),
     }
-    if not original:
-        # A new coverage starts with one subscription (every family, critical and warning);
-        # finer subscriptions and escalation are edited in the YAML form.
+    current: Coverage | None = next((c for c in routing.coverage if c.id == original), None)
+    # A form without lines (a script posting the first version's fields) leaves them as they
+    # are; a new coverage then starts with every type, critical and warning, on its channels.
+    if _rows(values, "sub"):
+        subscriptions = subscription_rows(values)
+        if current is None or not _same(Subscription, subscriptions, current.subscriptions):
+            fields["subscriptions"] = subscriptions
+    elif current is None:
         fields["subscriptions"] = [{"channels": _one(values, "channels") or "both"}]
+    if _rows(values, "esc"):
+        tiers = escalation_rows(values)
+        if current is None or not _same(EscalationTier, tiers, current.escalation):
+            fields["escalation"] = tiers or None
+    return fields
+
+
+def holiday_fields(
+    values: FormValues, _routing: RoutingPolicy, _original: str
+) -> dict[str, FieldValue]:
+    return {"date": _one(values, "date"), "name": _optional(values, "name")}
+
+
+TIMING_FIELDS = ("group_wait", "group_interval", "repeat_interval")
+
+
+def timing_fields(values: FormValues, routing: RoutingPolicy) -> dict[str, str | int | None]:
+    """The timing form → the keys of ``timing`` to set (blank: the default). A duration that
+    means what the file already says is left as written (``300`` stays, not ``5m``)."""
+    fields: dict[str, str | int | None] = {}
+    for name in TIMING_FIELDS:
+        text = _one(values, name)
+        if not text:
+            fields[name] = None
+            continue
+        value = _duration(text)
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            seconds = None  # check_routing explains it beside the field
+        if seconds == getattr(routing.timing, name):
+            continue  # unwritten stays unwritten (the default), written stays as written
+        fields[name] = value
     return fields
 
 
@@ -125,4 +245,5 @@ FIELDS: dict[str, Callable[[FormValues, RoutingPolicy, str], dict[str, FieldValu
     "teams": team_fields,
     "schedules": schedule_fields,
     "coverage": coverage_fields,
+    "holidays": holiday_fields,
 }

@@ -7,7 +7,7 @@ A rejected form comes back with each problem beside its field and the values as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from chargekeeper.config.routing import WEEKDAYS, Schedule, Team, Technician
+from chargekeeper.config.routing import FAMILIES, SEVERITIES, WEEKDAYS, Schedule
 from chargekeeper.render.stack import ROUTING_FILE
 from chargekeeper.routing import LiveRouting, weekday_indexes
 from chargekeeper.store import User
@@ -33,7 +33,10 @@ from console.routing import (
     unified_diff,
 )
 from console.routing.apply import CHANGE_KIND, text_sha256
-from console.routing.forms import FIELDS, FormValues
+from console.routing.check import Problem
+from console.routing.forms import FIELDS, TIMING_FIELDS, FormValues, channels_choice, timing_fields
+from console.routing.labels import routing_names
+from console.rules.catalog import format_duration
 from console.web.guard import page_user
 from console.web.render import render
 from console.web.users import admin_posting
@@ -58,13 +61,18 @@ class FormFailure:
         return list(self.values.get(name, []))
 
 
-def sort_problems(failure: FormFailure, result: ApplyResult, place: tuple[str, int] | None) -> None:
+def sort_problems(
+    failure: FormFailure, result: ApplyResult, field_of: Callable[[Problem], str | None]
+) -> None:
     """Put a rejection's problems about the form's own entry beside their field, the rest
     (and any other failure) above the form."""
     for problem in result.problems:
-        name = problem.field_of(*place) if place is not None else None
+        name = field_of(problem)
         if name:
-            failure.errors.setdefault(name, []).append(problem.message)
+            # A problem inside one line of a list (subscriptions[1].channels) says which.
+            deeper = problem.field.split(f".{name}", 1)[-1]
+            where = f"{name}{deeper}: " if "." in deeper else ""
+            failure.errors.setdefault(name, []).append(where + problem.message)
         else:
             failure.general.append(str(problem))
     if not result.problems:
@@ -77,11 +85,6 @@ def schedule_days(schedule: Schedule) -> list[str]:
 
 def schedule_times(schedule: Schedule) -> str:
     return ", ".join(f"{span.start}-{span.end}" for span in schedule.times)
-
-
-def _options(entries: Sequence[Technician | Team | Schedule]) -> list[tuple[str, str]]:
-    """Checkbox choices: (id, label)."""
-    return [(entry.id, getattr(entry, "name", "") or entry.id) for entry in entries]
 
 
 def read_only_reason(target: EditTarget | str, live: LiveRouting | None) -> str:
@@ -117,6 +120,7 @@ def routing_editor_router(
         )
         text = routing_file.read_text(encoding="utf-8") if routing_file.is_file() else ""
         routing = live.current if live else None
+        names = routing_names(routing, ctx.fleet)
         return render(
             request,
             "routing.html",
@@ -125,13 +129,19 @@ def routing_editor_router(
             user=user,
             csrf=data.csrf,
             routing=routing,
-            technician_options=_options(routing.technicians if routing else []),
-            team_options=_options(routing.teams if routing else []),
-            schedule_options=_options(routing.schedules if routing else []),
+            names=names,
+            technician_options=names.options("technician"),
+            team_options=names.options("team"),
+            schedule_options=names.options("schedule"),
             yaml_text=failure.value("yaml") if failure and failure.key == "yaml" else text,
             yaml_base=text_sha256(text),
-            site_options=[(site.id, site.name or site.id) for site in ctx.fleet.sites],
-            client_options=[(client.id, client.name or client.id) for client in ctx.fleet.clients],
+            site_options=names.options("site"),
+            client_options=names.options("client"),
+            families=FAMILIES,
+            severities=SEVERITIES,
+            timing_fields=TIMING_FIELDS,
+            duration=format_duration,
+            channels_choice=channels_choice,
             weekdays=WEEKDAYS,
             schedule_days=schedule_days,
             schedule_times=schedule_times,
@@ -156,10 +166,10 @@ def routing_editor_router(
         change: Callable[[str], str],
         failure: FormFailure,
         base_sha256: str | None = None,
-        place: Callable[[], tuple[str, int] | None] = lambda: None,
+        field_of: Callable[[Problem], str | None] = lambda _problem: None,
     ) -> Response:
         """Apply ``change`` to routing.yaml; on failure, the page with ``failure`` filled in
-        (``place``: the entry the form edited, once ``change`` has run)."""
+        (``field_of``: the form's field a problem is about, if any, once ``change`` has run)."""
         assert editor is not None  # admin_form checked it
         try:
             result = await run_in_threadpool(editor.edit, change, user.username, base_sha256)
@@ -170,7 +180,7 @@ def routing_editor_router(
             return RedirectResponse(f"/routing?change={result.change_id}", status_code=303)
         if result.outcome == "unchanged":
             return RedirectResponse("/routing?unchanged=1", status_code=303)
-        sort_problems(failure, result, place())
+        sort_problems(failure, result, field_of)
         code = 422 if result.problems else 409 if result.outcome == "conflict" else 502
         return page(request, failure, code)
 
@@ -186,6 +196,22 @@ def routing_editor_router(
         failure = FormFailure("yaml", values)
         return await respond(request, user, lambda _current: text, failure, base)
 
+    @router.post("/routing/timing", response_model=None)
+    async def save_timing(request: Request) -> Response:
+        user, values = await admin_form(request)
+        assert live is not None  # an editor implies a routing
+        fields = timing_fields(values, live.current)
+
+        def update(current: str) -> str:
+            document = RoutingDocument(current)
+            document.update_mapping("timing", fields)
+            return document.text()
+
+        failure = FormFailure("timing", values)
+        return await respond(
+            request, user, update, failure, field_of=lambda p: p.field_under("timing")
+        )
+
     @router.post("/routing/{section}", response_model=None)
     async def save_entry(section: str, request: Request) -> Response:
         if section not in FIELDS:
@@ -199,11 +225,17 @@ def routing_editor_router(
         def upsert(current: str) -> str:
             nonlocal place
             document = RoutingDocument(current)
-            place = (section, document.upsert(section, original, fields))
+            entry = original
+            if section == "holidays" and not entry and document.has(section, str(fields["date"])):
+                entry = str(fields["date"])  # the day is listed already: this names it anew
+            place = (section, document.upsert(section, entry, fields))
             return document.text()
 
+        def field_of(problem: Problem) -> str | None:
+            return problem.field_of(*place) if place is not None else None
+
         failure = FormFailure(f"{section}:{original}", values)
-        return await respond(request, user, upsert, failure, place=lambda: place)
+        return await respond(request, user, upsert, failure, field_of=field_of)
 
     @router.post("/routing/{section}/delete", response_model=None)
     async def delete_entry(section: str, request: Request) -> Response:

@@ -17,7 +17,16 @@ from chargekeeper.routing import LiveRouting, routing_resolver
 from chargekeeper.store import ConfigChange
 from console.auth import issue_api_token
 from console.routing import RoutingDocument, describe_changes
-from console.routing.forms import time_ranges, weekday_ranges
+from console.routing.document import InnerValue
+from console.routing.forms import (
+    TIMING_FIELDS,
+    coverage_fields,
+    escalation_rows,
+    subscription_rows,
+    time_ranges,
+    timing_fields,
+    weekday_ranges,
+)
 from tests.console.support import ADMIN, VIEWER, build, client_for, log_in
 from tests.support.procs import free_port
 
@@ -155,6 +164,18 @@ INVALID_EDITS: list[tuple[str, dict[str, str | list[str]], str, str]] = [
         "&#39;Zoé!&#39; is not a valid identifier",
     ),
     (
+        "holidays",
+        {"original_id": "", "date": "2026-02-30", "name": "Never"},
+        "date",
+        "Input should be a valid date or datetime, day value is outside expected range",
+    ),
+    (
+        "timing",
+        {"group_wait": "ten seconds", "group_interval": "1m", "repeat_interval": "4h"},
+        "group_wait",
+        "&#39;ten seconds&#39; is not a duration",
+    ),
+    (
         "coverage",
         {"original_id": "lyon", "id": "lyon", "sites": ["lyon", "paris"], "teams": "lyonteam"},
         "sites",
@@ -245,3 +266,173 @@ def test_api_reads_and_refuses_invalid_policies(tmp_path: Path) -> None:
         assert response.status_code == 409 and response.json()["outcome"] == "conflict"
         assert client.get("/api/v1/routing").status_code == 401
         assert "/api/v1/routing" in client.get("/openapi.json").json()["paths"]
+
+
+# --- the forms of issue 14: alert types and priorities, escalation, holidays, timing -----
+
+HOLIDAYS = """\
+holidays:
+  # Lyon's depot closes on these days.
+  - {date: 2026-12-25, name: Christmas}
+  - {date: 2027-01-01, name: New Year's Day}
+
+# Timing: one minute between updates, as the desk asked.
+timing:
+  group_interval: 1m   # the desk's choice
+"""
+
+
+def test_subscription_and_escalation_lines_are_written_as_the_receiver_reads_them() -> None:
+    document = RoutingDocument(COMMENTED)
+    lines: list[dict[str, InnerValue]] = [
+        {"families": ["error", "energy"], "severities": ["critical"], "channels": "sms"},
+        {"severities": [], "channels": "both"},
+    ]
+    tiers: list[dict[str, InnerValue]] = [
+        {"after": "15m", "technicians": ["lena"], "channels": "email"},
+        {"after": 1800},
+    ]
+    document.upsert("coverage", "leeds", {"subscriptions": lines, "escalation": tiers})
+    text = document.text()
+    assert "# Coverage below." in text and "# Timing is the default." in text
+    assert '      - {families: [error, energy], severities: [critical], channels: "sms"}\n' in text
+    assert '      - {after: "15m", technicians: [lena], channels: "email"}\n' in text
+    leeds = yaml.safe_load(text)["coverage"][0]
+    assert leeds["subscriptions"][1] == {"severities": [], "channels": "both"}
+    assert leeds["escalation"] == [
+        {"after": "15m", "technicians": ["lena"], "channels": "email"},
+        {"after": 1800},
+    ]
+    assert text.index("escalation:") < text.index("# Timing is the default.")
+
+
+def test_holidays_are_named_by_their_date_and_keep_their_comments() -> None:
+    document = RoutingDocument(HOLIDAYS)
+    document.upsert("holidays", "", {"date": "2027-05-01", "name": "Fête du Travail"})
+    document.upsert("holidays", "2026-12-25", {"date": "2026-12-25", "name": "Noël"})
+    document.remove("holidays", "2027-01-01")
+    text = document.text()
+    assert "# Lyon's depot closes on these days." in text
+    assert '  - {date: "2027-05-01", name: Fête du Travail}\n' in text
+    assert "New Year" not in text
+    data = yaml.safe_load(text)
+    assert [str(h["date"]) for h in data["holidays"]] == ["2026-12-25", "2027-05-01"]
+    assert data["holidays"][0]["name"] == "Noël"
+    assert text.index("Fête du Travail") < text.index("# Timing: one minute")
+    assert describe_changes(HOLIDAYS, text) == [
+        "holiday '2027-05-01' added",
+        "holiday '2027-01-01' removed",
+        "holiday '2026-12-25': name 'Christmas' → 'Noël'",
+    ]
+
+
+def test_timing_keys_are_set_in_model_order_and_the_mapping_goes_when_empty() -> None:
+    document = RoutingDocument(HOLIDAYS)
+    document.update_mapping("timing", {"group_wait": "10s", "repeat_interval": 7200})
+    text = document.text()
+    assert text.endswith(
+        "timing:\n  group_wait: 10s\n  group_interval: 1m   # the desk's choice\n"
+        "  repeat_interval: 7200\n"
+    )
+    document.update_mapping("timing", {name: None for name in TIMING_FIELDS})
+    text = document.text()
+    assert "timing" not in yaml.safe_load(text)
+    assert "# Timing: one minute between updates" in text  # the heading stays
+    fresh = RoutingDocument(COMMENTED.replace("timing: {group_wait: 5s}\n", ""))
+    fresh.update_mapping("timing", {"repeat_interval": "2h", "group_wait": None})
+    # A comment closing the file stays last (console.yamldoc.add_key).
+    assert fresh.text().endswith("timing:\n  repeat_interval: 2h\n\n# Timing is the default.\n")
+
+
+def test_form_lines_become_subscriptions_tiers_and_timing() -> None:
+    values = {
+        "sub-0-row": ["kept"],
+        "sub-0-families": ["error"],
+        "sub-0-severities": ["critical"],
+        "sub-0-channels": ["sms"],
+        "sub-1-row": ["kept"],
+        "sub-1-remove": ["1"],
+        "sub-1-channels": ["email"],
+        "sub-2-row": ["new"],
+        "sub-2-severities": ["critical", "warning"],
+        "sub-2-channels": ["email"],
+        "sub-3-row": ["new"],
+        "sub-3-channels": [""],  # the blank line left blank
+        "esc-0-row": ["new"],
+        "esc-0-after": ["900"],
+        "esc-0-teams": ["north"],
+        "esc-0-channels": ["both"],
+    }
+    assert subscription_rows(values) == [
+        {"families": ["error"], "severities": ["critical"], "channels": "sms"},
+        {"channels": "email"},
+    ]
+    assert escalation_rows(values) == [{"after": 900, "teams": ["north"], "channels": "both"}]
+    policy = RoutingPolicy.model_validate({"timing": {"group_wait": 300}})
+    typed = {"group_wait": ["5m"], "group_interval": ["1m"], "repeat_interval": ["2h"]}
+    # 5m is the 300 written: left as written; 1m is the default: left unwritten.
+    assert timing_fields(typed, policy) == {"repeat_interval": "2h"}
+    assert timing_fields({"group_wait": [""]}, policy)["group_wait"] is None
+    assert timing_fields({"group_wait": ["soon"]}, policy)["group_wait"] == "soon"
+
+
+def _coverage_form(**fields: str | list[str]) -> dict[str, str | list[str]]:
+    """The edit form of the 'landline' coverage (Leeds, Lena, SMS) as the page posts it."""
+    form: dict[str, str | list[str]] = {
+        "original_id": "landline",
+        "id": "landline",
+        "sites": "leeds",
+        "technicians": "lena",
+        "sub-0-row": "kept",
+        "sub-0-severities": ["critical", "warning"],
+        "sub-0-channels": "sms",
+        "sub-1-row": "new",
+        "sub-1-channels": "",
+        "esc-0-row": "new",
+        "esc-0-channels": "",
+    }
+    return form | fields
+
+
+def test_a_coverage_lists_names_and_refuses_bad_lines_beside_them(tmp_path: Path) -> None:
+    built = build(tmp_path, _console_yaml(tmp_path))
+    routing_file = tmp_path / "config" / "routing.yaml"
+    before = routing_file.read_text()
+    with client_for(built) as client:
+        csrf = log_in(client, ADMIN)
+        page = client.get("/routing").text
+        row = page[page.index('<tr data-coverage="lyon">') :]
+        row = row[: row.index("</tr>")]
+        # Names, escaped (the fleet's site name holds angle brackets), not ids.
+        assert '<span class="chip" data-id="lyon">Lyon &lt;Part-Dieu&gt;</span>' in row
+        assert '<span class="chip" data-id="lyonteam">Lyon team</span>' in row
+        assert "all types · critical, warning → email and SMS" in row
+        team = page[page.index('<tr data-team="lyonteam">') :]
+        assert "Alice Martin</span>" in team[: team.index("</tr>")]
+        # Lines that mean what the file says leave its wording (`channels: sms`) alone.
+        form = {k: v if isinstance(v, list) else [v] for k, v in _coverage_form().items()}
+        policy = RoutingPolicy.model_validate(yaml.safe_load(before))
+        fields = coverage_fields(form, policy, "landline")
+        assert "subscriptions" not in fields and "escalation" not in fields
+
+        client.get("/language/fr", params={"next": "/routing"})
+        french = client.get("/routing").text
+        assert "tous les types · critique, avertissement → e-mail et SMS" in french
+        assert "Types d&#39;alerte (aucun coché : tous)" in french
+        client.get("/language/en", params={"next": "/routing"})
+
+        late = {"esc-0-after": "in an hour", "esc-0-technicians": "dan", "esc-0-channels": "sms"}
+        response = client.post("/routing/coverage", data=_coverage_form(csrf=csrf, **late))
+        assert response.status_code == 422
+        assert "escalation[0].after: &#39;in an hour&#39; is not a duration" in response.text
+        # What was typed is still there, in the tier it was typed in.
+        assert 'name="esc-0-after" value="in an hour"' in response.text
+        assert 'name="esc-0-technicians" value="dan" checked' in response.text
+        alone = {"sub-0-row": "kept", "sub-0-remove": "1"}
+        response = client.post("/routing/coverage", data=_coverage_form(csrf=csrf, **alone))
+        assert response.status_code == 422
+        form_html = response.text[response.text.index("<details open>") :]
+        group = form_html[form_html.index('data-group="subscriptions"') :]
+        group = group[: group.index("</fieldset>\n  <fieldset")]
+        assert "List should have at least 1 item" in group
+    assert routing_file.read_text() == before
