@@ -1,4 +1,5 @@
-"""Run the stack's external servers (Prometheus, Alertmanager) as supervised child processes.
+"""Run the stack's external servers (Prometheus, Alertmanager, influxd) as supervised child
+processes.
 
 Each child logs to a file in the state directory, is ready when its health URL answers, and is
 stopped with SIGTERM (then SIGKILL) when the stack shuts down. A missing binary is reported with
@@ -22,6 +23,7 @@ DEBIAN_PACKAGES = {
     "promtool": "prometheus",
     "prometheus-alertmanager": "prometheus-alertmanager",
     "amtool": "prometheus-alertmanager",
+    "influxd": "influxdb",
 }
 
 

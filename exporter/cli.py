@@ -233,9 +233,8 @@ def _influx_writer(settings: ExporterSettings, metrics: ExporterMetrics) -> Infl
         token = settings.influxdb.read_token()
     except SettingsError as exc:
         raise StartupError(exc.problems) from None
-    return InfluxWriter(
-        settings.influxdb.url, token, settings.influxdb.org, settings.influxdb.bucket, metrics
-    )
+    influx = settings.influxdb
+    return InfluxWriter(influx.url, token, influx.org, influx.bucket, metrics, api=influx.api)
 
 
 async def _listen(

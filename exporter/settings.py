@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -100,6 +100,9 @@ class InfluxSettings(BaseModel):
     token_file: Path
     org: str = Field(min_length=1)
     bucket: str = Field(min_length=1)
+    # "v1": InfluxDB 1.x's /write (Debian's influxd 1.6, which `up --demo` runs: it has no
+    # /api/v2/write); bucket is then the database, the token is sent as before.
+    api: Literal["v2", "v1"] = "v2"
 
     def read_token(self) -> str:
         """The API token from ``token_file`` (kept out of the command line and process list)."""

@@ -36,6 +36,7 @@ class ProtocolVersion(StrEnum):
 def _scenario_epilog() -> str:
     lines = [f"{name}: {spec.summary}" for name, spec in SCENARIOS.items()]
     lines.append("mixed: a realistic fleet, mostly healthy, a few chargers with each problem")
+    lines.append("demo: mixed, with the first charger's critical fault a minute after boot")
     return "Scenarios:\n\n" + "\n\n".join(lines)
 
 

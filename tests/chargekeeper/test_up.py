@@ -2,31 +2,39 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from chargekeeper.net import free_port
+from chargekeeper.up.terminal import read_summary
 from tests.console.support import log_in
 from tests.support.paths import REPO
 from tests.support.procs import require_binary
 
 
-def _wait(
-    condition_name: str, check: Callable[[], bool], within: float, proc: subprocess.Popen[str]
-) -> None:
+@dataclass
+class Up:
+    """The `chargekeeper up` process and the file its terminal output goes to."""
+
+    proc: subprocess.Popen[str]
+    terminal: Path
+
+
+def _wait(condition_name: str, check: Callable[[], bool], within: float, up: Up) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
-        assert proc.poll() is None, (
-            f"chargekeeper up exited early:\n{proc.stdout.read() if proc.stdout else ''}"
-        )
+        assert up.proc.poll() is None, f"chargekeeper up exited early:\n{up.terminal.read_text()}"
         try:
             if check():
                 return
@@ -34,6 +42,27 @@ def _wait(
             pass
         time.sleep(0.5)
     raise AssertionError(f"{condition_name} not reached within {within}s")
+
+
+def _check_banner(terminal: str, state: Path) -> None:
+    """Every address the banner prints answers; the history command it prints works."""
+    banner = terminal.partition("Chargekeeper is running:")[2].partition("Press Ctrl-C")[0]
+    assert banner, terminal
+    urls = re.findall(r"http://127\.0\.0\.1:\d+/[^\s)]*", banner)
+    assert any(url.endswith("/alerts") for url in urls), banner  # Prometheus's classic page
+    for url in urls:
+        if "/metrics" in url or url.endswith(("/alerts", "/", "/docs", "/tokens")):
+            answer = httpx.get(url, timeout=5, follow_redirects=True)
+            assert answer.is_success, (url, answer.status_code)
+    assert "Alertmanager" not in banner  # Debian's Alertmanager has no web UI
+    assert "noc (email, always)" in banner  # on call now: the desk reads mail at any hour
+    assert "History (influxd)" in banner, banner
+    command = banner.partition("History (influxd)")[2].splitlines()[1].strip()
+    argv = shlex.split(command)
+    argv[0] = str(Path(sys.executable).with_name("chargekeeper"))
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (state / "reports").is_dir()
 
 
 def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
@@ -46,7 +75,12 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
     assert chargekeeper is not None
     argv = [chargekeeper, "up", "--demo", "--state-dir", str(tmp_path / "state")]
     argv += [f"--{name}-port={port}" for name, port in ports.items()]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The terminal goes to a file, read while the stack runs: the banner's links must answer.
+    terminal = tmp_path / "terminal.txt"
+    started = time.monotonic()
+    with terminal.open("w") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, text=True)
+    up = Up(proc, terminal)
     try:
         metrics_url = f"http://127.0.0.1:{ports['metrics']}/metrics"
 
@@ -59,7 +93,7 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             ]
             return len(connected) >= 45  # the demo's 48, less the few that flap on purpose
 
-        _wait("demo chargers connected", all_connected, 60, proc)
+        _wait("demo chargers connected", all_connected, 60, up)
 
         targets_url = f"http://127.0.0.1:{ports['prometheus']}/api/v1/targets"
 
@@ -67,7 +101,7 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             targets = httpx.get(targets_url, timeout=5).json()["data"]["activeTargets"]
             return any(t["scrapeUrl"] == metrics_url and t["health"] == "up" for t in targets)
 
-        _wait("Prometheus scraping the collector", exporter_scraped, 30, proc)
+        _wait("Prometheus scraping the collector", exporter_scraped, 30, up)
         # The demo runs from its own copy of examples/demo, which the console's editors change.
         copied = tmp_path / "state" / "config"
         shipped = REPO / "examples" / "demo"
@@ -126,17 +160,37 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             )
             assert posted.status_code == 200, posted.text
             mail_dir = tmp_path / "state" / "receiver" / "mail"
-            _wait("the email to the desk", lambda: any(mail_dir.glob("*.eml")), 30, proc)
+            _wait("the email to the desk", lambda: any(mail_dir.glob("*.eml")), 30, up)
             (mail,) = mail_dir.glob("*.eml")
             links = set(re.findall(rf"{re.escape(receiver)}/alerts/\d+", mail.read_text()))
             assert links, mail.read_text()
             for link in links:
                 page = console.get(link.removeprefix(receiver))
                 assert page.status_code == 200 and "LYON-0001" in page.text, link
+        # The demo speaks on its own: its opening critical fault reaches the technician on
+        # call by SMS within 3 minutes of `up`, at any hour (the demo routing covers each one).
+        sms_log = tmp_path / "state" / "receiver" / "sms" / "messages.jsonl"
+        _wait(
+            "the demo's first SMS",
+            lambda: sms_log.exists() and "LYON-0001" in sms_log.read_text(),
+            180 - (time.monotonic() - started),
+            up,
+        )
+        _check_banner(terminal.read_text(), tmp_path / "state")
+        summary = asyncio.run(
+            read_summary(f"http://127.0.0.1:{ports['prometheus']}", tmp_path / "state" / "receiver")
+        )
+        assert summary.chargers == 48 and summary.connected is not None
+        assert summary.connected >= 45 and summary.sms is not None and summary.sms >= 1
+        assert summary.critical is not None and summary.critical >= 1
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+    output = terminal.read_text()
     assert proc.returncode == 0, output
+    # The terminal stays readable: no line per charger connecting (they are in the log file).
+    assert "LYON-0002" not in output
+    assert "LYON-0002" in (tmp_path / "state" / "logs" / "chargekeeper.log").read_text()
     assert f"ws://127.0.0.1:{ports['ocpp']}/<charge_point_id>" in output
     assert "Press Ctrl-C to stop." in output
     assert f"console login          {user} / {password}" in output

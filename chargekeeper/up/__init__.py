@@ -3,7 +3,11 @@
 Renders the Prometheus and Alertmanager configuration from the config directory, starts the
 receiver, Alertmanager and Prometheus as child processes, runs the collector in this process
 and, with ``--demo``, a simulated fleet of the config's chargers with scripted faults, a local
-SMTP server and a local SMS endpoint. Ctrl-C stops everything.
+SMTP server and a local SMS endpoint, and a history store (influxd) the collector writes to.
+Ctrl-C stops everything.
+
+Submodules: ``banner`` (the addresses that answer, who is on call), ``terminal`` (logging to
+a file, the summary line) and ``history`` (the demo's influxd).
 """
 
 from __future__ import annotations
@@ -17,20 +21,37 @@ import shutil
 import signal
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.processes import ChildProcess, find_binary
 from chargekeeper.render.prometheus import PrometheusSetup
-from chargekeeper.render.stack import AlertmanagerSide, PrometheusSide, Side, load_sources, render
+from chargekeeper.render.stack import (
+    AlertmanagerSide,
+    ConfigSources,
+    PrometheusSide,
+    Side,
+    load_sources,
+    render,
+)
 from chargekeeper.routing import WebhookTarget
+from chargekeeper.up.banner import Link, link_lines, on_call_now
+from chargekeeper.up.history import (
+    collector_history,
+    create_database,
+    history_port,
+    influxd_process,
+    report_command,
+)
+from chargekeeper.up.terminal import print_summaries, quiet_terminal
 from exporter.cli import run_exporter
 from exporter.settings import ExporterSettings
 from simulator import SimulatedFleet
 
 log = logging.getLogger("chargekeeper.up")
 
-DEMO_CONFIG = Path(__file__).resolve().parent.parent / "examples" / "demo"
+DEMO_CONFIG = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
 # Without routing.yaml, Alertmanager receives every alert and sends nothing; its UI and API
 # still show what fired, and the receiver stores nothing.
@@ -52,6 +73,8 @@ class Ports:
     prometheus: int = 9090
     alertmanager: int = 9093
     receiver: int = 9095
+    # The demo's influxd: None takes InfluxDB's 8086 when free, else any free port.
+    history: int | None = None
 
 
 def _address(port: int) -> str:
@@ -157,20 +180,30 @@ def alertmanager_process(state_dir: Path, ports: Ports) -> ChildProcess:
 
 
 def demo_fleets(fleet: Fleet, url: str, seed: int) -> list[SimulatedFleet]:
-    """One simulated fleet per site, with ids matching the config (``LYON-0001`` …)."""
-    fleets = []
+    """One simulated fleet per site, with ids matching the config (``LYON-0001`` …).
+
+    The first site's fleet runs the ``demo`` scenario: its first charger faults with a critical
+    code a minute after boot, so the demo sends an email and an SMS within minutes at any hour.
+    """
+    fleets: list[SimulatedFleet] = []
     for site in fleet.sites:
         chargers = [c for c in fleet.chargers if c.site == site.id]
         if not chargers:
             continue
         prefix = chargers[0].id.rsplit("-", 1)[0] + "-"
+        scenario = "mixed" if fleets else "demo"
         fleets.append(
-            SimulatedFleet(url, len(chargers), scenario="mixed", seed=seed, id_prefix=prefix)
+            SimulatedFleet(url, len(chargers), scenario=scenario, seed=seed, id_prefix=prefix)
         )
     return fleets
 
 
 async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports) -> None:
+    with quiet_terminal(state_dir / "logs" / "chargekeeper.log"):
+        await _run_stack(config_dir, state_dir, demo, ports)
+
+
+async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports) -> None:
     sources = load_sources(config_dir)
     setup = PrometheusSetup(
         exporters=[_address(ports.metrics)],
@@ -189,19 +222,30 @@ async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports)
         alertmanager_process(state_dir, ports),
         prometheus_process(state_dir, ports),
     ]
+    history_url = None
+    if demo:
+        port = ports.history if ports.history is not None else history_port()
+        history_url = f"http://127.0.0.1:{port}"
+        children.insert(0, influxd_process(state_dir, port))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     fleets: list[SimulatedFleet] = []
+    summaries: asyncio.Task[None] | None = None
     try:
         for child in children:
             log.info("starting %s (log: %s)", child.name, child.log_path)
             await child.start()
+        history = None
+        if history_url is not None:
+            await create_database(history_url)
+            history = collector_history(history_url, state_dir)
         settings = ExporterSettings.from_options(
             ocpp_listen=_address(ports.ocpp),
             metrics_listen=_address(ports.metrics),
             fleet=config_dir / "fleet.yaml",
+            influxdb=history,
         )
         exporter = asyncio.create_task(run_exporter(settings, stop), name="exporter")
         await asyncio.sleep(0.5)
@@ -211,9 +255,20 @@ async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports)
             fleets = demo_fleets(sources.fleet, f"ws://{_address(ports.ocpp)}", seed=1)
             for simulated in fleets:
                 await simulated.start()
-        _print_urls(ports, console_login, len(sources.fleet.chargers), state_dir)
+        outbox = state_dir / "receiver" if demo else None
+        print(
+            "\n".join(await banner(sources, ports, state_dir, console_login, history_url)),
+            flush=True,
+        )
+        summaries = asyncio.create_task(
+            print_summaries(f"http://{_address(ports.prometheus)}", outbox), name="summaries"
+        )
         await exporter
     finally:
+        if summaries is not None:
+            summaries.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await summaries
         for simulated in fleets:
             with contextlib.suppress(Exception):
                 await simulated.stop()
@@ -221,29 +276,58 @@ async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports)
             await child.stop()
 
 
-def _print_urls(ports: Ports, console_login: str | None, chargers: int, state_dir: Path) -> None:
+async def banner(
+    sources: ConfigSources,
+    ports: Ports,
+    state_dir: Path,
+    console_login: str | None,
+    history_url: str | None,
+) -> list[str]:
+    """The lines printed once the stack runs: addresses that answer, who is on call now,
+    and for the demo its login, where messages land and the report command."""
     receiver = f"http://{_address(ports.receiver)}"
-    lines = [
-        "",
-        "Chargekeeper is running:",
-        f"  console                {receiver}/",
+    prometheus = f"http://{_address(ports.prometheus)}"
+    links = [
+        Link("console", (f"{receiver}/",)),
+        Link("console alerts", (f"{receiver}/alerts",)),
+        Link("collector metrics", (f"http://{_address(ports.metrics)}/metrics",)),
+        # Debian's Prometheus has no new UI: its classic pages are all the build serves.
+        Link("Prometheus alerts", (f"{prometheus}/classic/alerts", f"{prometheus}/alerts")),
+        Link(
+            "HTTP API (OpenAPI)",
+            (f"{receiver}/docs",),
+            f"(a console API token, from {receiver}/tokens)",
+        ),
+    ]
+    lines = ["", "Chargekeeper is running:", *(await link_lines(links))]
+    on_call = on_call_now(sources.routing, sources.fleet, datetime.now(UTC))
+    lines += [
         f"  chargers connect to    ws://{_address(ports.ocpp)}/<charge_point_id>",
-        f"  collector metrics      http://{_address(ports.metrics)}/metrics",
-        f"  Prometheus alerts      http://{_address(ports.prometheus)}/alerts",
-        f"  Alertmanager           http://{_address(ports.alertmanager)}/#/alerts",
-        f"  HTTP API (OpenAPI)     {receiver}/docs (a console API token, from {receiver}/tokens)",
         f"  logs                   {state_dir / 'logs'}",
+        f"  on call now            {on_call}",
     ]
     if console_login is not None:
         user, _, password = console_login.partition(":")
         lines += [
             f"  console login          {user} / {password}",
+            f"  emails land in         {state_dir / 'receiver' / 'mail'}",
+            f"  SMS land in            {state_dir / 'receiver' / 'sms' / 'messages.jsonl'}",
+        ]
+    if history_url is not None and sources.fleet.clients:
+        client = sources.fleet.clients[0].id
+        month = datetime.now(UTC).strftime("%Y-%m")
+        command = report_command(
+            sources.config_dir, history_url, client, month, state_dir / "reports"
+        )
+        lines += ["", "History (influxd) for the availability report, e.g.:", f"  {command}"]
+    if console_login is not None:
+        chargers = len(sources.fleet.chargers)
+        lines += [
             "",
-            f"The demo fleet of {chargers} simulated chargers is connecting. In the next minutes",
-            "a few of them will fault with manufacturer codes, stall their SoC, deliver no power",
-            "while Charging, drop their link or reboot in a loop. Alerts appear in Prometheus,",
-            "then Alertmanager; the on-call technicians' emails and SMS land in",
-            f"  {state_dir / 'receiver' / 'mail'} and {state_dir / 'receiver' / 'sms'}",
+            f"The demo fleet of {chargers} simulated chargers is connecting. Within two minutes",
+            "one faults with a critical manufacturer code: the desk gets an email and the",
+            "technician on call an SMS. Then others stall their SoC, deliver no power while",
+            "Charging, drop their link or reboot in a loop. A summary line follows every minute.",
         ]
     lines += ["", "Press Ctrl-C to stop."]
-    print("\n".join(lines), flush=True)
+    return lines
