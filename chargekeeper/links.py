@@ -27,6 +27,14 @@ class Links:
     console: str = DEFAULT_CONSOLE_URL
     dashboard: str | None = None
 
+    def from_annotation(self, url: str) -> str:
+        """A link an alert annotation gives (``runbook_url``), made absolute: a path is on the
+        console (``runbook_base_url: /runbook``, the runbook the console serves). Anything but
+        http(s) or a path is dropped: an annotation is no place for ``javascript:``."""
+        if url.startswith("/") and not url.startswith("//"):
+            return f"{self.console.rstrip('/')}{url}"
+        return url if url.startswith(("https://", "http://")) else ""
+
     def alert(self, alert_id: int) -> str:
         return f"{self.console.rstrip('/')}/alerts/{alert_id}"
 

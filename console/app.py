@@ -115,8 +115,8 @@ def build_console(
     routers = [
         _static_router(),
         login_router(context),
-        alerts_router(context),
-        alert_detail_router(context),
+        alerts_router(context, routing),
+        alert_detail_router(context, routing),
         chargers_router(context),
         charts_router(context),
         runbook_router(context),

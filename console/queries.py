@@ -2,6 +2,10 @@
 
 Filters combine with AND. The counts beside each value of one filter apply every *other*
 filter, so they say how many alerts picking that value would show.
+
+The stack's own alerts (family ``fleet``: the Watchdog, a collector or Alertmanager down) are
+not technicians' alerts: the list leaves them out (unless its family filter names them) and
+:func:`pipeline_alerts` gives them to the pipeline-health strip above it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.store import Acknowledgement, Alert
+from console.auth.users import STACK_FAMILY
 
 # The period filter's choices, in the order the page offers them.
 PERIODS: Mapping[str, timedelta | None] = {
@@ -77,6 +82,8 @@ Columns = TypeVarTuple("Columns")
 def _where(
     query: Select[*Columns], wanted: AlertFilter, fleet: Fleet, now: datetime
 ) -> Select[*Columns]:
+    if wanted.family != STACK_FAMILY:  # asked for by name, the stack's alerts are listed
+        query = query.where(Alert.family != STACK_FAMILY)
     if wanted.status != "all":
         query = query.where(Alert.status == wanted.status)
     for column, value in (
@@ -149,3 +156,14 @@ def facet_counts(
             per_client[client_of[site]] += int(n)
     counts["client"] = {client.id: per_client[client.id] for client in fleet.clients}
     return counts
+
+
+def pipeline_alerts(session: Session) -> list[Alert]:
+    """The stack's own firing alerts, newest first (the Watchdog among them while it beats)."""
+    query = (
+        select(Alert)
+        .where(Alert.family == STACK_FAMILY, Alert.status == "firing")
+        .order_by(Alert.starts_at.desc(), Alert.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    return list(session.scalars(query))

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from chargekeeper.fault_since import fault_since
 from chargekeeper.store import Acknowledgement, Alert, Delivery
 
 # --- the Alertmanager webhook ---------------------------------------------------------------
@@ -53,6 +54,14 @@ class AlertOut(BaseModel):
     first_received_at: datetime
     last_received_at: datetime
     truncated: bool
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="When the fault began: the 'since' annotation (the series' own start) "
+        "when the rule gives one, else starts_at (when the current severity fired)"
+    )
+    @property
+    def since(self) -> datetime:
+        return fault_since(self.annotations, self.starts_at)
 
 
 class AckOut(BaseModel):

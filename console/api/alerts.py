@@ -84,7 +84,9 @@ def console_alerts_router(ctx: ConsoleContext) -> APIRouter:
         period: Annotated[Literal["1h", "24h", "7d", "30d", "all"], Query()] = "all",
         charge_point_id: str = "",
     ) -> AlertListOut:
-        """Alerts newest first (at most 200) with their ack, filtered like the alerts page."""
+        """Alerts newest first (at most 200) with their ack, filtered like the alerts page;
+        like the page, it leaves out the stack's own alerts unless ``family=fleet`` asks for
+        them."""
         wanted = AlertFilter(alert_status, severity, family, site, client, period, charge_point_id)
         with ctx.sessions() as session:
             page = alert_page(session, wanted, ctx.fleet)

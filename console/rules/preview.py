@@ -24,11 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-import httpx
-
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy, Severity, Thresholds, Tiered
 from chargekeeper.render.prometheus import scopes
+from console.prometheus import PrometheusQueries, PrometheusUnavailable, Sample
 from console.rules.catalog import ALERTNAMES
 
 QUERIES = {
@@ -42,16 +41,6 @@ QUERIES = {
     "site_counts": "chargekeeper_site:charge_points:count",
     "firing": 'ALERTS{alertstate="firing"}',
 }
-
-
-class PreviewUnavailable(Exception):
-    """Prometheus could not be asked; the message says why."""
-
-
-@dataclass(frozen=True)
-class Sample:
-    labels: Mapping[str, str]
-    value: float
 
 
 @dataclass(frozen=True)
@@ -101,26 +90,8 @@ class PreviewResult:
 
 def fetch_live_state(prometheus_url: str, timeout: float = 5.0) -> LiveState:
     """Run every query of :data:`QUERIES` against Prometheus's ``/api/v1/query``."""
-    results: dict[str, list[Sample]] = {}
-    with httpx.Client(base_url=prometheus_url.rstrip("/"), timeout=timeout) as client:
-        for name, promql in QUERIES.items():
-            try:
-                response = client.get("/api/v1/query", params={"query": promql})
-                body = response.json()
-            except (httpx.HTTPError, ValueError) as exc:
-                raise PreviewUnavailable(
-                    f"cannot query Prometheus at {prometheus_url}: {exc}"
-                ) from None
-            if not response.is_success or body.get("status") != "success":
-                raise PreviewUnavailable(
-                    f"Prometheus at {prometheus_url} refused {promql!r}: HTTP "
-                    f"{response.status_code} {body.get('error', '')}".strip()
-                )
-            results[name] = [
-                Sample(dict(row["metric"]), float(row["value"][1]))
-                for row in body["data"]["result"]
-            ]
-    return LiveState(results)
+    prometheus = PrometheusQueries(prometheus_url, timeout)
+    return LiveState({name: prometheus.instant(promql) for name, promql in QUERIES.items()})
 
 
 def firing_now(state: LiveState) -> set[AlertKey]:
@@ -216,7 +187,7 @@ def preview(policy: Policy, fleet: Fleet, prometheus_url: str | None) -> Preview
         return PreviewResult(unavailable="console.yaml has no prometheus_url to query")
     try:
         state = fetch_live_state(prometheus_url)
-    except PreviewUnavailable as exc:
+    except PrometheusUnavailable as exc:
         return PreviewResult(unavailable=str(exc))
     return compare(would_fire(policy, fleet, state), firing_now(state))
 

@@ -1,17 +1,22 @@
-"""The alert detail page: timeline, translated code, runbook and dashboard links, ack."""
+"""The alert detail page: timeline, translated code, who was told, runbook and dashboard
+links, ack."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from chargekeeper.routing import LiveRouting
 from chargekeeper.store import Acknowledgement, Alert, AlertSilence, Delivery, DeliveryAlert
+from console import alert_view as views
 from console.context import ConsoleContext
-from console.web.alerts import ACK_HOURS, site_names
+from console.labels import label_text
+from console.pipeline import pipeline_health
+from console.web.alerts import ACK_HOURS, routing_view, site_names
 from console.web.guard import page_user
 from console.web.render import language_of, render
 from translator import Translation
@@ -30,7 +35,7 @@ class TimelineEntry:
     ok: bool = True
 
 
-def alert_detail_router(ctx: ConsoleContext) -> APIRouter:
+def alert_detail_router(ctx: ConsoleContext, routing: LiveRouting | None = None) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     default_language = ctx.config.language
 
@@ -62,6 +67,20 @@ def alert_detail_router(ctx: ConsoleContext) -> APIRouter:
                 .where(AlertSilence.alert_id == alert_id, AlertSilence.expired_at.is_(None))
                 .limit(1)
             )
+            health = pipeline_health(session, language)
+            view = views.alert_view(
+                alert,
+                acks[0] if acks else None,
+                [
+                    (d.recipient_name or d.recipient_id, d.channel, d.state)
+                    for d in deliveries
+                    if d.status == "firing"
+                ],
+                language=language,
+                translator=ctx.translator,
+                routing=routing_view(ctx, routing),
+                now=datetime.now(UTC),
+            )
         labels = {str(k): str(v) for k, v in alert.labels.items()}
         return render(
             request,
@@ -70,17 +89,22 @@ def alert_detail_router(ctx: ConsoleContext) -> APIRouter:
             user=user,
             csrf=data.csrf,
             alert=alert,
+            view=view,
+            health=health,
             labels=labels,
             site_name=site_names(ctx.fleet).get(alert.site, alert.site),
             annotations={str(k): str(v) for k, v in alert.annotations.items()},
-            timeline=timeline(alert, deliveries, acks),
+            timeline=timeline(alert, deliveries, acks, language),
             ack=acks[0] if acks else None,
             silence=silence,
             translation=translated_code(ctx, labels, language),
-            dashboard_url=ctx.links.charger_dashboard(alert.charge_point_id),
-            runbook_url=_http_only(alert.annotations.get("runbook_url", "")),
+            dashboard_url=ctx.links.charger_dashboard(
+                alert.charge_point_id, site=alert.site, client=_client_of(ctx, alert)
+            ),
+            runbook_url=ctx.links.from_annotation(str(alert.annotations.get("runbook_url", ""))),
             ack_hours=ACK_HOURS,
             here=f"/alerts/{alert_id}",
+            refresh_ms=int(ctx.config.refresh_seconds * 1000),
             local_time=ctx.local_time,
         )
 
@@ -91,34 +115,20 @@ def translated_code(
     ctx: ConsoleContext, labels: dict[str, str], language: str
 ) -> Translation | None:
     """The charger's codes explained in the reader's language; None if it sent no code."""
-    if not (labels.get("error_code") or labels.get("vendor_error_code")):
-        return None
-    return ctx.translator.translate(
-        vendor=labels.get("vendor") or None,
-        vendor_id=labels.get("vendor_id") or None,
-        vendor_error_code=labels.get("vendor_error_code") or None,
-        error_code=labels.get("error_code") or None,
-        info=labels.get("info") or None,
-        language=language,
-    )
-
-
-def _http_only(url: object) -> str:
-    """A link taken from an annotation, kept only if it is http(s) (no ``javascript:``)."""
-    text = str(url or "")
-    return text if text.startswith(("https://", "http://")) else ""
+    return views.translated_code(ctx.translator, labels, language)
 
 
 def timeline(
-    alert: Alert, deliveries: list[Delivery], acks: list[Acknowledgement]
+    alert: Alert, deliveries: list[Delivery], acks: list[Acknowledgement], language: str = "en"
 ) -> list[TimelineEntry]:
-    """What happened to an alert, in time order: fired, received, each message, acks, resolved."""
+    """What happened to an alert, in time order: fired, received, each message, acks, resolved;
+    channels and states in ``language``."""
     entries = [
         TimelineEntry(alert.starts_at, "fired"),
         TimelineEntry(alert.first_received_at, "received"),
     ]
     for delivery in deliveries:
-        state = delivery.state.value
+        state = label_text(language, "state", delivery.state.value)
         if delivery.failure_reason:
             state += f" ({delivery.failure_reason})"
         entries.append(
@@ -126,13 +136,20 @@ def timeline(
                 delivery.sent_at or delivery.created_at,
                 "notified",
                 who=delivery.recipient_name or delivery.recipient_id,
-                channel=delivery.channel,
+                channel=label_text(language, "channel", delivery.channel),
                 state=state,
                 ok=delivery.state.value in ("sent", "pending", "sending"),
             )
         )
     for ack in acks:
-        entries.append(TimelineEntry(ack.at, "acked", who=ack.by, channel=ack.via, note=ack.note))
+        via = label_text(language, "via", ack.via)
+        entries.append(TimelineEntry(ack.at, "acked", who=ack.by, channel=via, note=ack.note))
     if alert.status == "resolved" and alert.ends_at is not None:
         entries.append(TimelineEntry(alert.ends_at, "resolved"))
     return sorted(entries, key=lambda entry: entry.at)
+
+
+def _client_of(ctx: ConsoleContext, alert: Alert) -> str:
+    """The alert's client label, else its site's client in the fleet file."""
+    site = ctx.fleet.site(alert.site)
+    return str(alert.labels.get("client") or (site.client if site else ""))

@@ -1,27 +1,32 @@
-"""The chargers list with their live alert state; each charger's maintenance record and notes."""
+"""The chargers list with live state, search and filters; each charger's maintenance record
+and notes."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from chargekeeper.store import Acknowledgement, Alert, ChargerNote
 from console.context import ConsoleContext
+from console.fleet_state import STATES, ChargerFilter, FleetView, facet_options, fleet_view
+from console.i18n import translate
 from console.queries import first_acks
 from console.web.alert_detail import translated_code
-from console.web.alerts import site_names
 from console.web.guard import check_csrf, page_user, require_acknowledger
 from console.web.render import language_of, render
 
 HISTORY_LIMIT = 500
 NOTE_MAX = 4000
+FILTER_MAX = 200
+# "For the next visit" keeps the advice of faults resolved this recently.
+RECENT_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -42,16 +47,6 @@ def format_duration(start: datetime, end: datetime) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
-
-
-def firing_per_charger(ctx: ConsoleContext) -> dict[str, int]:
-    query = (
-        select(Alert.charge_point_id, func.count())
-        .where(Alert.status == "firing")
-        .group_by(Alert.charge_point_id)
-    )
-    with ctx.sessions() as session:
-        return {str(cp): int(n) for cp, n in session.execute(query)}
 
 
 def incident_history(ctx: ConsoleContext, charge_point_id: str) -> list[Incident]:
@@ -77,50 +72,110 @@ def incident_history(ctx: ConsoleContext, charge_point_id: str) -> list[Incident
     ]
 
 
-def visit_preparation(ctx: ConsoleContext, incidents: list[Incident], language: str) -> list[str]:
-    """What to do or bring for the next visit: the translator's advice for every code the
-    charger's firing alerts carry, once each, in the reader's language."""
-    advice: dict[str, None] = {}
-    for incident in incidents:
-        if incident.alert.status != "firing":
+@dataclass(frozen=True)
+class VisitAdvice:
+    """One thing to do or bring, from the latest recent fault whose code calls for it."""
+
+    action: str
+    code: str  # the translated title of what the charger reported
+    at: datetime  # when that fault began
+    resolved: bool
+    alert_id: int
+    site: str
+
+
+def visit_preparation(
+    ctx: ConsoleContext, incidents: list[Incident], language: str, now: datetime
+) -> list[VisitAdvice]:
+    """What to do or bring for the next visit: the translator's advice for every code of the
+    charger's faults firing now or resolved within RECENT_DAYS (a fault that cleared itself
+    often returns), once each, newest first, in the reader's language."""
+    since = now - timedelta(days=RECENT_DAYS)
+    advice: dict[str, VisitAdvice] = {}
+    for incident in incidents:  # newest first: the first fault naming an action is kept
+        alert = incident.alert
+        if alert.status != "firing" and (alert.ends_at or alert.starts_at) < since:
             continue
-        labels = {str(k): str(v) for k, v in incident.alert.labels.items()}
+        labels = {str(k): str(v) for k, v in alert.labels.items()}
         translation = translated_code(ctx, labels, language)
         if translation is None:
             continue
         for meaning in translation.meanings or (translation.error_code_meaning,):
-            if meaning is not None and meaning.action:
-                advice[meaning.action] = None
-    return list(advice)
+            if meaning is not None and meaning.action and meaning.action not in advice:
+                advice[meaning.action] = VisitAdvice(
+                    meaning.action,
+                    translation.title,
+                    alert.starts_at,
+                    alert.status != "firing",
+                    alert.id,
+                    alert.site,
+                )
+    return list(advice.values())
+
+
+def wanted_filter(request: Request) -> ChargerFilter:
+    """The list's filters from the query string (a plain GET form: works without script)."""
+    params = request.query_params
+    return ChargerFilter(
+        **{
+            name: params.get(name, "").strip()[:FILTER_MAX]
+            for name in ("q", "site", "client", "group", "vendor", "status")
+        }
+    )
+
+
+def label_helpers(language: str) -> dict[str, Any]:
+    """Template functions showing OCPP statuses, priorities and alert names in ``language``;
+    a value the catalog lacks is shown as it came (a charger may send any status)."""
+
+    def lookup(key: str, value: str) -> str:
+        try:
+            return translate(language, key)
+        except KeyError:
+            return value
+
+    return {
+        "status_label": lambda status: lookup("cp_status_" + status, status),
+        "severity_label": lambda severity: lookup("sev_" + severity, severity),
+        "alert_title": lambda name: lookup("title_" + name.lower(), name),
+    }
 
 
 def chargers_router(ctx: ConsoleContext) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
+    def view(only: str | None = None) -> FleetView:
+        return fleet_view(ctx.fleet, ctx.sessions, ctx.config.prometheus_url, only)
+
     @router.get("/chargers")
     def chargers(request: Request) -> HTMLResponse:
         user, data = page_user(ctx, request)
+        fleet = view()
+        wanted = wanted_filter(request)
         return render(
             request,
             "chargers.html",
             ctx.config.language,
             user=user,
             csrf=data.csrf,
-            chargers=ctx.fleet.chargers,
-            firing=firing_per_charger(ctx),
-            site_names=site_names(ctx.fleet),
+            fleet=fleet,
+            chargers=wanted.apply(fleet.chargers),
+            wanted=wanted,
+            facets=facet_options(fleet.chargers),
+            states=STATES,
+            local_time=ctx.local_time,
+            **label_helpers(language_of(request, ctx.config.language)),
         )
 
     @router.get("/chargers/{charge_point_id}")
     def charger(charge_point_id: str, request: Request) -> HTMLResponse:
         user, data = page_user(ctx, request)
-        known = ctx.fleet.charger(charge_point_id)
+        fleet = view(charge_point_id)
+        live = fleet.charger(charge_point_id)
         incidents = incident_history(ctx, charge_point_id)
-        if known is None and not incidents:
+        if live is None and not incidents:
             raise HTTPException(404, f"no charger {charge_point_id!r} in the fleet or the alerts")
-        site_id = known.site if known else incidents[0].alert.site
-        site = ctx.fleet.site(site_id)
-        client = next((c for c in ctx.fleet.clients if site and c.id == site.client), None)
+        site_id = live.site if live else incidents[0].alert.site
         recurring = Counter(incident.alert.alertname for incident in incidents)
         with ctx.sessions() as session:
             notes = list(
@@ -130,6 +185,7 @@ def chargers_router(ctx: ConsoleContext) -> APIRouter:
                     .order_by(ChargerNote.at.desc(), ChargerNote.id.desc())
                 )
             )
+        language = language_of(request, ctx.config.language)
         return render(
             request,
             "charger.html",
@@ -137,14 +193,17 @@ def chargers_router(ctx: ConsoleContext) -> APIRouter:
             user=user,
             csrf=data.csrf,
             charge_point_id=charge_point_id,
-            charger=known,
-            site=site,
-            client_name=(client.name or client.id) if client else "",
+            charger=ctx.fleet.charger(charge_point_id),
+            live=live,
+            fleet=fleet,
+            site=ctx.fleet.site(site_id),
             incidents=incidents,
             recurring=[(name, n) for name, n in recurring.most_common() if n > 1],
             notes=notes,
-            prepare=visit_preparation(ctx, incidents, language_of(request, ctx.config.language)),
+            prepare=visit_preparation(ctx, incidents, language, datetime.now(UTC)),
+            recent_days=RECENT_DAYS,
             local_time=ctx.local_time,
+            **label_helpers(language),
         )
 
     @router.post("/chargers/{charge_point_id}/notes")

@@ -1,4 +1,7 @@
-"""The delivery log page: every message the receiver queued, newest first, with its result."""
+"""The delivery log page: every message the receiver queued, newest first, with its result.
+
+Each message is shown whole (an SMS cut mid-word reads as a different message), with its
+channel and state in the reader's language."""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from sqlalchemy import select
 
 from chargekeeper.store import Delivery, DeliveryState
 from console.context import ConsoleContext
+from console.labels import label_text
 from console.web.guard import page_user
-from console.web.render import render
+from console.web.render import language_of, render
 
 LOG_LIMIT = 200
 CHANNELS = ("email", "sms")
@@ -31,6 +35,11 @@ def notifications_router(ctx: ConsoleContext) -> APIRouter:
             query = query.where(Delivery.channel == channel)
         with ctx.sessions() as session:
             deliveries = list(session.scalars(query))
+        language = language_of(request, ctx.config.language)
+
+        def label(kind: str, value: str) -> str:
+            return label_text(language, kind, value)
+
         return render(
             request,
             "notifications.html",
@@ -43,6 +52,7 @@ def notifications_router(ctx: ConsoleContext) -> APIRouter:
             state=state,
             channel=channel,
             local_time=ctx.local_time,
+            label=label,
         )
 
     return router

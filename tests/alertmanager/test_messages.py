@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,8 @@ from alertmanager.messages import AlertView, MessageContext, Renderer
 STARTS = datetime(2026, 11, 24, 13, 23, tzinfo=UTC)
 
 
-def view(charge_point_id: str = "CP-1", **fields: str) -> AlertView:
-    values: dict[str, str] = {
+def view(charge_point_id: str = "CP-1", **fields: Any) -> AlertView:
+    values: dict[str, Any] = {
         "alertname": "ChargerFaulted",
         "status": "firing",
         "severity": "critical",

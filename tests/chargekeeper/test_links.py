@@ -73,3 +73,13 @@ def test_a_site_link_opens_the_sites_alerts_in_the_console() -> None:
     assert Links(console="https://ck.example").site("lyon nord") == (
         "https://ck.example/alerts?site=lyon+nord"
     )
+
+
+def test_annotation_links_are_made_absolute_or_dropped() -> None:
+    links = Links(console="http://127.0.0.1:9095/")
+    assert links.from_annotation("/runbook#chargerfaulted") == (
+        "http://127.0.0.1:9095/runbook#chargerfaulted"
+    )
+    assert links.from_annotation("https://wiki.example/rb#x") == "https://wiki.example/rb#x"
+    assert links.from_annotation("javascript:alert(1)") == ""
+    assert links.from_annotation("//evil.example/x") == ""

@@ -118,7 +118,10 @@ def test_charger_supplied_markup_is_escaped_everywhere(client: httpx.Client) -> 
     ):
         html = client.get(path).text
         assert "<script>alert" not in html, path
-        assert "javascript:alert" not in html, path
+        links = re.findall(r'(?:href|src|action)="([^"]*)"', html)
+        assert not [link for link in links if "javascript:" in link.lower()], path
+        if path != "/notifications":  # the delivery log shows each message whole, as text
+            assert "javascript:alert" not in html, path
     detail = client.get(f"/alerts/{alert_id}")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail.text
     # Even an escaping mistake could not run inline script: the policy allows none.
@@ -166,9 +169,12 @@ def test_detail_shows_timeline_translation_and_links(client: httpx.Client) -> No
     assert order == sorted(order)
     assert "spare board" in timeline
     # The local providers were started by the receiver: messages to the Lyon team appear.
-    assert re.search(r"(email|sms) to Alice Martin: (pending|sending|sent)", html)
+    assert re.search(r"(email|SMS) to Alice Martin: (pending|sending|sent)", html)
     assert 'href="https://rb"' in html  # runbook from the annotation
-    assert "https://grafana.example/d/cp?var-charge_point_id=CP-ALFEN-01" in html
+    assert (
+        "https://grafana.example/d/cp?var-client=retailco&amp;var-site=lyon&amp;var-charger=CP-ALFEN-01"
+        in html
+    )
     assert "Alfen BV OtherError 210" in html
     assert 'class="card translation"' in html
     assert client.get("/alerts/424242").status_code == 404

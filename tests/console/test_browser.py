@@ -73,7 +73,7 @@ def test_log_in_see_filter_acknowledge_and_find_the_silence(
     )
     assert {m["value"] for m in active[0]["matchers"]} >= {"CP-3", "leeds", "warning"}
 
-    page.locator("tr[data-alert-id] a", has_text="ChargerFaulted").click()
+    page.locator("tr[data-alert-id] a", has_text="Faulted").click()
     expect(page.locator("ol.timeline")).to_contain_text("Acknowledged by alice (console)")
     screenshot(page, "alert-detail")
     page.get_by_role("link", name="Chargers").click()

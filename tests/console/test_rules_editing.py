@@ -115,7 +115,7 @@ def test_edit_keeps_comments_spelling_and_keys_the_editor_does_not_know() -> Non
     assert "# Motorway high-power chargers: a driver with an empty battery is waiting" in text
     # runbook_base_url, collector_restart_grace and maintenance are not edited, only kept.
     for line in (
-        "runbook_base_url: https://chargekeeper.example/rules/runbook.md",
+        "runbook_base_url: /runbook",
         "collector_restart_grace: 5m",
         "  - charger: PARIS-0003",
         "    reason: transformer replacement",

@@ -7,7 +7,8 @@ import yaml
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.policy import Policy
-from console.rules.preview import AlertKey, LiveState, Sample, compare, firing_now, would_fire
+from console.prometheus import Sample
+from console.rules.preview import AlertKey, LiveState, compare, firing_now, would_fire
 
 FLEET = Fleet.model_validate(
     {
