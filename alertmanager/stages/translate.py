@@ -97,7 +97,7 @@ class Translate:
             soc_percent=_soc_percent(alert.annotations.get("soc_percent", "")),
             summary=alert.annotations.get("summary", ""),
             description=alert.annotations.get("description", ""),
-            runbook_url=alert.annotations.get("runbook_url", ""),
+            runbook_url=self._links.from_annotation(alert.annotations.get("runbook_url", "")),
             console_url=self._links.alert(row.id),
             dashboard_url=self._links.charger_dashboard(
                 labels.get("charge_point_id", ""), site=site, client=labels.get("client", "")

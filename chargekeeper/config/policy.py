@@ -245,8 +245,9 @@ class MaintenanceWindow(Strict):
 
 class Policy(Strict):
     # Alerts link to <runbook_base_url>#<alert name in lower case>; point it at wherever the
-    # operator publishes rules/runbook.md.
-    runbook_base_url: Annotated[str, Field(pattern=r"^https?://\S+$")] = (
+    # operator publishes rules/runbook.md. A path (/runbook) is on the console, which serves
+    # the runbook: the receiver and the console make it absolute with their console URL.
+    runbook_base_url: Annotated[str, Field(pattern=r"^(https?://\S+|/[^/\s]\S*)$")] = (
         "https://chargekeeper.example/rules/runbook.md"
     )
     # After a collector (re)starts, a charger it has not seen yet is only counted as

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
+import html
+import json
 import re
 import shlex
 import shutil
@@ -63,6 +67,22 @@ def _check_banner(terminal: str, state: Path) -> None:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert (state / "reports").is_dir()
+
+
+def message_urls(mail_dir: Path, sms_log: Path) -> set[str]:
+    """Every http(s) URL in the emails (text and HTML parts) and SMS the demo sent."""
+    texts = [json.loads(line)["body"] for line in sms_log.read_text().splitlines()]
+    for path in mail_dir.glob("*.eml"):
+        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in mail.walk():
+            if part.get_content_type() in ("text/plain", "text/html"):
+                texts.append(html.unescape(part.get_content()))
+    return {url.rstrip(".,") for text in texts for url in re.findall(r"https?://[^\s\"'<>]+", text)}
+
+
+def log_in_at(client: httpx.Client, base: str, who: tuple[str, str]) -> None:
+    client.base_url = httpx.URL(base)
+    log_in(client, who)
 
 
 def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
@@ -176,6 +196,20 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             180 - (time.monotonic() - started),
             up,
         )
+        # Every link in every message sent so far answers, after the console's login.
+        _wait(
+            "an email about one of the demo's own alerts (with its runbook link)",
+            lambda: any("/runbook#" in url for url in message_urls(mail_dir, sms_log)),
+            60,
+            up,
+        )
+        urls = message_urls(mail_dir, sms_log)
+        with httpx.Client(timeout=10) as console:
+            log_in_at(console, receiver, (user, password))
+            for url in sorted(urls):
+                assert url.startswith(f"{receiver}/"), url
+                page = console.get(url, follow_redirects=True)
+                assert page.status_code == 200, (url, page.status_code)
         _check_banner(terminal.read_text(), tmp_path / "state")
         summary = asyncio.run(
             read_summary(f"http://127.0.0.1:{ports['prometheus']}", tmp_path / "state" / "receiver")

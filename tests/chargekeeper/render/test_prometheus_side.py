@@ -242,7 +242,7 @@ tests:
             exp_annotations:
               summary: A charger has had no OCPP connection for longer than its threshold.
               description: Charger A7-001 at site a7-valence has been disconnected for 2m 0s.
-              runbook_url: https://chargekeeper.example/rules/runbook.md#chargerdisconnected
+              runbook_url: /runbook#chargerdisconnected
               since: "0"
       - eval_time: 120s
         alertname: ChargekeeperPolicyMissing
