@@ -16,12 +16,12 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from chargekeeper.untrusted import MAX_CODE, MAX_INFO, MAX_VENDOR
 from translator.errors import CatalogError, TableImportError, TranslatorError
 from translator.lookup import Translator
 from translator.render import render_text
 from translator.table_import import import_table
 from translator.unknown import SqliteUnknownCodeStore, find_store_path, store_candidates
-from translator.untrusted import MAX_CODE, MAX_INFO, MAX_VENDOR
 
 BAD_INPUT = 2
 NO_VENDOR = "-"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chargekeeper.untrusted import fold
 from translator.schema import CodeFormat
-from translator.untrusted import fold
 
 _HEX = re.compile(r"^0x([0-9a-f]+)$")
 _DECIMAL = re.compile(r"^[0-9]+$")

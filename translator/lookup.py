@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from chargekeeper.untrusted import MAX_CODE, MAX_INFO, MAX_VENDOR, clean, fold
 from translator.catalog import Catalog, CodeSet, Entry, load_catalog
 from translator.codes import (
     LEGACY_ERROR_CODES,
@@ -25,7 +26,6 @@ from translator.codes import (
 from translator.errors import BadInputError
 from translator.result import Meaning, Received, Translation
 from translator.schema import LANGUAGE_PATTERN, CodeFormat, Messages, Severity
-from translator.untrusted import MAX_CODE, MAX_INFO, MAX_VENDOR, clean, fold
 
 OCPP16 = "ocpp16"
 OCPP201 = "ocpp201"

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from chargekeeper.untrusted import MAX_CODE, MAX_VENDOR, clean
 from translator.result import Translation
-from translator.untrusted import MAX_CODE, MAX_VENDOR, clean
 
 UNKNOWN_VENDOR = "(unknown vendor)"
 # Per code, keep the chargers most recently seen; a fleet-wide code does not need 10,000 rows

@@ -1,4 +1,5 @@
-"""Charger-supplied strings are data: bound their length and neutralise control characters.
+"""Text from outside (chargers above all) is data: bound its length, neutralise control and
+format characters, and let only http(s) links through. The one sanitiser of the product.
 
 Codes, info texts and vendor names arrive from devices nobody on our side controls. They are
 never interpreted (no format strings, no regular expressions built from them); this module
@@ -41,3 +42,15 @@ def clean(value: object, limit: int) -> str | None:
 def fold(text: str) -> str:
     """Comparison key: case-insensitive, whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def http_url(value: object) -> str:
+    """``value`` if it is an http(s) URL on one line, else "": the one filter for links that
+    come from outside (annotations, charger or config text) before a page or message shows
+    them, so ``javascript:`` and ``data:`` never become a link."""
+    text = value if isinstance(value, str) else ""
+    if not text.startswith(("https://", "http://")) or any(
+        unicodedata.category(char)[0] == "C" or char.isspace() for char in text
+    ):
+        return ""
+    return text
