@@ -2,6 +2,7 @@
 
 ```yaml
 token_file: receiver-token          # bearer token Alertmanager sends (relative to the config dir)
+insecure_no_webhook_token: false    # true: start without token_file (anyone may post alerts)
 database_url: sqlite:////var/lib/ck/receiver.sqlite3   # default: <state dir>/receiver.sqlite3
 links: {console: https://ck.example, dashboard: https://grafana.example/d/chargekeeper-charger}
 #   console omitted: public_url, else http://127.0.0.1:9095 (`receiver --console-url` overrides)
@@ -19,6 +20,10 @@ Secrets are read from files, never written inline, and have no usable defaults.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import tempfile
 from pathlib import Path
 
 from pydantic import Field
@@ -32,9 +37,10 @@ from chargekeeper.config.loader import ConfigError, load_model
 from chargekeeper.links import DEFAULT_CONSOLE_URL, Links
 
 RECEIVER_FILE = "receiver.yaml"
-# Placeholder credentials of the local SMS endpoint: only ever valid against localsms.
+# The local SMS endpoint's account sid (not a secret). Its auth token, which also signs the
+# SMS replies that acknowledge alerts, is made per state directory: see local_auth_token.
 LOCAL_ACCOUNT_SID = "AC" + "0" * 32
-LOCAL_AUTH_TOKEN = "local-demo-token"  # noqa: S105 - the local fake provider's, not a secret
+LOCAL_AUTH_TOKEN_FILE = Path("secrets") / "local-sms-auth-token"
 
 
 class LinksConfig(Strict):
@@ -81,6 +87,9 @@ class RetryConfig(Strict):
 
 class ReceiverConfig(Strict):
     token_file: Path | None = None
+    # Without token_file the receiver refuses to start unless this is true (or the command
+    # line's --insecure-no-webhook-token): anyone reaching it could then post forged alerts.
+    insecure_no_webhook_token: bool = False
     # The receiver's public base URL: Twilio's callbacks are signed over it, and the status
     # callback defaults to <public_url>/api/v1/sms/status.
     public_url: str | None = None
@@ -140,6 +149,27 @@ def read_secret(path: Path, what: str) -> str:
     return value
 
 
+def local_auth_token(state_dir: Path) -> str:
+    """The local SMS endpoint's auth token for ``state_dir``: random, made once (mode 0600).
+
+    A constant would let anyone sign a forged ``Body=OK`` reply and acknowledge an alert.
+    The file is written aside and linked into place, so that two processes sharing the state
+    directory never read a half-written token and both end up with the same one.
+    """
+    path = state_dir / LOCAL_AUTH_TOKEN_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor, draft = tempfile.mkstemp(dir=path.parent, prefix=".token-")  # mode 0600
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(secrets.token_urlsafe(32) + "\n")
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
+    return read_secret(path, "local SMS auth token")
+
+
 def smtp_settings(config: SmtpConfig) -> SmtpSettings:
     password = read_secret(config.password_file, "SMTP password") if config.password_file else None
     return SmtpSettings(
@@ -155,11 +185,14 @@ def smtp_settings(config: SmtpConfig) -> SmtpSettings:
 
 
 def twilio_settings(
-    config: TwilioConfig, local_base_url: str | None = None, public_url: str | None = None
+    config: TwilioConfig,
+    local: tuple[str, str] | None = None,
+    public_url: str | None = None,
 ) -> TwilioSettings:
-    """Twilio settings; with a local endpoint its placeholder credentials are used."""
-    if local_base_url is not None:
-        token = LOCAL_AUTH_TOKEN
+    """Twilio settings; ``local`` (base URL, auth token) points them at the local endpoint."""
+    local_base_url = local[0] if local is not None else None
+    if local is not None:
+        token = local[1]
         account_sid = LOCAL_ACCOUNT_SID
     elif config.auth_token_file is None:
         raise ConfigError(

@@ -28,8 +28,8 @@ from alertmanager.pipeline import Pipeline, PipelineConfig
 from alertmanager.service import ReceiverService
 from alertmanager.settings import (
     LOCAL_ACCOUNT_SID,
-    LOCAL_AUTH_TOKEN,
     ReceiverConfig,
+    local_auth_token,
     smtp_settings,
     twilio_settings,
 )
@@ -59,6 +59,8 @@ class Receiver:
 
     service: ReceiverService
     routers: list[APIRouter]
+    # The key Twilio callbacks are signed with (the local endpoint's, with local providers).
+    sms_auth_token: str
     local_servers: list[LocalSmtpServer | LocalSmsServer] = field(default_factory=list)
 
     def close(self) -> None:
@@ -87,7 +89,7 @@ def build_receiver(
     resolve: RecipientResolver = routing_resolver(routing) if routing else _nobody
     plan = routing_escalation(routing, fleet) if routing else None
     local_servers: list[LocalSmtpServer | LocalSmsServer] = []
-    local_sms_url = None
+    local_sms: tuple[str, str] | None = None
     if config.local_providers:
         # The local SMTP server is internal to this process: any free port will do, so that
         # several stacks (a demo beside a test run) never collide.
@@ -96,11 +98,13 @@ def build_receiver(
         config = config.model_copy(
             update={"smtp": config.smtp.model_copy(update={"port": smtp.port})}
         )
-        sms = LocalSmsServer(state_dir, LOCAL_ACCOUNT_SID, LOCAL_AUTH_TOKEN).start()
+        # Its token also signs technicians' SMS replies: per state directory, never a constant.
+        token = local_auth_token(state_dir)
+        sms = LocalSmsServer(state_dir, LOCAL_ACCOUNT_SID, token).start()
         local_servers.append(sms)
-        local_sms_url = sms.url
+        local_sms = (sms.url, token)
     notifiers: dict[str, Notifier] = {"email": SmtpNotifier(smtp_settings(config.smtp))}
-    sms_settings = twilio_settings(config.twilio, local_sms_url, config.public_url)
+    sms_settings = twilio_settings(config.twilio, local_sms, config.public_url)
     notifiers["sms"] = TwilioNotifier(sms_settings)
 
     limiters = {"sms": RateLimiter(sms_settings.rate_per_second)}
@@ -108,7 +112,8 @@ def build_receiver(
     hooks = SmsHooks(
         sessions, service.worker.outbox, service.metrics, sms_settings.auth_token, config.public_url
     )
-    return Receiver(service, [receiver_router(service, bearer), hooks.router()], local_servers)
+    routers = [receiver_router(service, bearer), hooks.router()]
+    return Receiver(service, routers, sms_settings.auth_token, local_servers)
 
 
 def build_service(

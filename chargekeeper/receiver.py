@@ -22,7 +22,12 @@ from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
 from alertmanager.service import ReceiverService
-from alertmanager.settings import load_receiver_config, read_secret
+from alertmanager.settings import (
+    RECEIVER_FILE,
+    ReceiverConfig,
+    load_receiver_config,
+    read_secret,
+)
 from alertmanager.wiring import Receiver as ReceiverComponent
 from alertmanager.wiring import build_receiver as build_receiver_component
 from chargekeeper.api import BearerAuth
@@ -65,6 +70,7 @@ def build_receiver(
     token_file: Path | None = None,
     console_url: str | None = None,
     console_overrides: ConsoleOverrides | None = None,
+    require_token: bool = False,
 ) -> Receiver:
     """Everything ``chargekeeper receiver`` serves, built from ``config_dir``.
 
@@ -72,7 +78,9 @@ def build_receiver(
     server and SMS endpoint, keeping what they receive in ``state_dir``. ``console_url``
     replaces receiver.yaml's ``links.console`` (the base of every console link a message
     carries). ``console_overrides`` replaces console.yaml's settings of the same name (the
-    command line's, from ``up``).
+    command line's, from ``up``). ``require_token`` refuses to build without a webhook token
+    unless receiver.yaml says ``insecure_no_webhook_token: true`` (the command line requires
+    one unless --insecure-no-webhook-token).
     """
     config = load_receiver_config(config_dir)
     if local_providers:
@@ -86,9 +94,7 @@ def build_receiver(
     fleet_path, routing_path = config_dir / "fleet.yaml", config_dir / "routing.yaml"
     fleet = load_fleet(fleet_path) if fleet_path.exists() else Fleet()
     routing = LiveRouting(load_routing(routing_path, fleet)) if routing_path.exists() else None
-    token = read_secret(config.token_file, "receiver bearer token") if config.token_file else None
-    if token is None:
-        log.warning("no token_file in receiver.yaml: the webhook accepts unauthenticated posts")
+    token = webhook_token(config, required=require_token)
     console_config = load_console_config(config_dir, console_overrides)
 
     engine = make_engine(config.database_url or sqlite_url(state_dir / "receiver.sqlite3"))
@@ -130,6 +136,25 @@ def build_receiver(
     for router in (*receiver.routers, *console.routers):
         app.include_router(router)
     return Receiver(app, receiver, console, engine)
+
+
+def webhook_token(config: ReceiverConfig, *, required: bool) -> str | None:
+    """The bearer token Alertmanager must send; ConfigError when one is required and absent."""
+    if config.token_file is not None:
+        return read_secret(config.token_file, "receiver bearer token")
+    if required and not config.insecure_no_webhook_token:
+        raise ConfigError(
+            RECEIVER_FILE,
+            [
+                f"{RECEIVER_FILE}: no token_file: the webhook would accept alerts from anyone "
+                "who can reach it; write a random token to a file and set token_file (or pass "
+                "--token-file FILE), or accept the risk with --insecure-no-webhook-token"
+            ],
+        )
+    log.warning(
+        "INSECURE: no webhook token (token_file): the webhook accepts unauthenticated posts"
+    )
+    return None
 
 
 def _host_port(value: str) -> tuple[str, int]:
@@ -180,6 +205,14 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ] = None,
+        insecure_no_webhook_token: Annotated[
+            bool,
+            typer.Option(
+                "--insecure-no-webhook-token",
+                help="Start without a webhook token: anyone who reaches the receiver can then "
+                "post alerts (same as receiver.yaml insecure_no_webhook_token: true).",
+            ),
+        ] = False,
         console_url: Annotated[
             str | None,
             typer.Option(
@@ -250,6 +283,7 @@ def register(app: typer.Typer) -> None:
                 token_file=token_file,
                 console_url=console_url,
                 console_overrides=overrides,
+                require_token=not insecure_no_webhook_token,
             )
         except ConfigError as exc:
             for problem in exc.problems:

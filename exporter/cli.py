@@ -24,6 +24,7 @@ from prometheus_client import CollectorRegistry, ProcessCollector
 from chargekeeper.config.fleet import Fleet, load_fleet
 from chargekeeper.config.loader import ConfigError
 from exporter.events import NullSink
+from exporter.fleetpasswords import add_passwords
 from exporter.gcschedule import GcSchedule
 from exporter.http import MetricsServer, fleet_exposition
 from exporter.influx import InfluxWriter
@@ -31,6 +32,7 @@ from exporter.passwords import DEFAULT_HASH_MEMORY_KIB, DEFAULT_HASH_TIME_COST, 
 from exporter.security import (
     Authenticator,
     SecurityConfigError,
+    SecurityProfile,
     check_profile_against_fleet,
     server_ssl_context,
 )
@@ -49,6 +51,8 @@ from exporter.state import FleetState
 log = logging.getLogger("exporter")
 
 EXIT_USAGE = 2
+# How often the opt-in to profile 0 off loopback is logged again, so that it is never buried.
+INSECURE_WARNING_INTERVAL = 3600.0
 
 
 class StartupError(Exception):
@@ -98,6 +102,14 @@ def register(app: typer.Typer) -> None:
                 "3 mutual TLS (client certificate CN = charge point id).",
             ),
         ] = 0,
+        insecure_no_charger_auth: Annotated[
+            bool,
+            typer.Option(
+                "--insecure-no-charger-auth",
+                help="Allow security profile 0 on an address other than loopback: anyone who "
+                "knows a charger id can then impersonate it (logged as a WARNING every hour).",
+            ),
+        ] = False,
         tls_cert: Annotated[
             Path | None,
             typer.Option(metavar="FILE", help="PEM server certificate (profiles 2 and 3)."),
@@ -160,6 +172,7 @@ def register(app: typer.Typer) -> None:
             "metrics_listen": metrics_listen,
             "fleet": fleet,
             "security_profile": security_profile,
+            "insecure_no_charger_auth": insecure_no_charger_auth,
             "tls_cert": tls_cert,
             "tls_key": tls_key,
             "tls_ca": tls_ca,
@@ -205,6 +218,34 @@ def register(app: typer.Typer) -> None:
             typer.echo(hash_password(password, time_cost=time_cost, memory_kib=memory_kib))
         except ValueError as exc:
             _fail([f"password: {exc}"])
+
+    @exporter.command("make-passwords")
+    def make_passwords_command(
+        fleet: Annotated[
+            Path,
+            typer.Option(metavar="FILE", help="Fleet file that receives each password_hash."),
+        ],
+        passwords_out: Annotated[
+            Path,
+            typer.Option(
+                metavar="FILE",
+                help="Where the passwords go, one '<charge point id> <password>' line each "
+                "(mode 0600; program them into the chargers).",
+            ),
+        ],
+    ) -> None:
+        """Give each charger of the fleet file without a password_hash a random password.
+
+        Chargers that already have one are left as they are.
+        """
+        try:
+            load_fleet(fleet)  # a broken fleet file is reported, not half rewritten
+            added = add_passwords(fleet, passwords_out)
+        except ConfigError as exc:
+            _fail([f"--fleet: {problem}" for problem in exc.problems])
+        except OSError as exc:
+            _fail([f"{exc.filename}: {exc.strerror}"])
+        typer.echo(f"{len(added)} new charger password(s) in {passwords_out}")
 
 
 def _fail(problems: list[str]) -> NoReturn:
@@ -255,7 +296,24 @@ async def _listen(
         raise StartupError([f"{option} {address}: {problem}"]) from None
 
 
-async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = None) -> None:
+async def warn_no_charger_auth(address: ListenAddress, interval: float) -> None:
+    """Log, now and every ``interval`` seconds, that chargers are not authenticated."""
+    while True:
+        log.warning(
+            "INSECURE: security profile 0 on %s (--insecure-no-charger-auth): chargers are not "
+            "authenticated, anyone who knows a charger id can impersonate it and raise alerts; "
+            "use --security-profile 2 (docs/deployment.md, Security)",
+            address,
+        )
+        await asyncio.sleep(interval)
+
+
+async def run_exporter(
+    settings: ExporterSettings,
+    stop: asyncio.Event | None = None,
+    *,
+    insecure_warning_interval: float = INSECURE_WARNING_INTERVAL,
+) -> None:
     """Run until ``stop`` is set, then shut down cleanly.
 
     Without ``stop`` the collector owns the process and stops on SIGINT/SIGTERM; a caller that
@@ -305,6 +363,7 @@ async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = 
         busy=lambda: http.scraping,
     )
     gc_task: asyncio.Task[None] | None = None
+    warn_task: asyncio.Task[None] | None = None
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM) if stop is None else ()
     stop = stop or asyncio.Event()
@@ -325,11 +384,17 @@ async def run_exporter(settings: ExporterSettings, stop: asyncio.Event | None = 
             ListenAddress(host=settings.metrics_listen.host, port=http.port),
         )
         gc_task = asyncio.create_task(gc_schedule.run(), name="gc-schedule")
+        if profile is SecurityProfile.NONE and not settings.ocpp_listen.loopback_only:
+            warn_task = asyncio.create_task(
+                warn_no_charger_auth(settings.ocpp_listen, insecure_warning_interval),
+                name="insecure-warning",
+            )
         await stop.wait()
         log.info("shutting down: closing charger connections")
     finally:
-        if gc_task is not None:
-            gc_task.cancel()
+        for task in (gc_task, warn_task):
+            if task is not None:
+                task.cancel()
         gc_schedule.close()
         for signum in signals:
             loop.remove_signal_handler(signum)

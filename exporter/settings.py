@@ -6,6 +6,7 @@ that ``chargekeeper exporter`` can print them all at once and exit with status 2
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -37,6 +38,7 @@ OPTION_OF_FIELD = {
     "metrics_listen": "--metrics-listen",
     "fleet": "--fleet",
     "security_profile": "--security-profile",
+    "insecure_no_charger_auth": "--insecure-no-charger-auth",
     "tls_cert": "--tls-cert",
     "tls_key": "--tls-key",
     "tls_ca": "--tls-ca",
@@ -85,6 +87,16 @@ class ListenAddress(BaseModel):
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
+    @property
+    def loopback_only(self) -> bool:
+        """True when only this machine can connect (127.0.0.0/8, ::1 or ``localhost``)."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:  # a host name other than localhost may resolve to anything
+            return False
+
 
 def _listen_address(value: Any) -> Any:
     return ListenAddress.parse(value) if isinstance(value, str) else value
@@ -128,6 +140,9 @@ class ExporterSettings(BaseModel):
     metrics_listen: Listen
     fleet: Path | None = None
     security_profile: SecurityProfile = SecurityProfile.NONE
+    # Profile 0 off loopback lets anyone who knows a charger id take its place and plant
+    # faults that page technicians: it needs this explicit opt-in (logged loudly).
+    insecure_no_charger_auth: bool = False
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_ca: Path | None = None
@@ -143,6 +158,20 @@ class ExporterSettings(BaseModel):
         if self.ocpp_listen == self.metrics_listen and self.ocpp_listen.port != 0:
             problems.append(
                 f"--metrics-listen: {self.metrics_listen} is also --ocpp-listen; use another port"
+            )
+        if profile is SecurityProfile.NONE:
+            if not self.ocpp_listen.loopback_only and not self.insecure_no_charger_auth:
+                problems.append(
+                    f"--security-profile: profile 0 (no charger authentication, the default) "
+                    f"on {self.ocpp_listen} lets anyone who knows a charger id impersonate it; "
+                    "use --security-profile 2 with --tls-cert/--tls-key and password_hash in "
+                    "the fleet file (deploy/make-secrets makes both), listen on 127.0.0.1 only, "
+                    "or accept the risk with --insecure-no-charger-auth"
+                )
+        elif self.insecure_no_charger_auth:
+            problems.append(
+                f"--insecure-no-charger-auth: security profile {int(profile)} authenticates "
+                "chargers; the flag only applies to profile 0, drop it"
             )
         if profile.uses_tls:
             for option, value in (("--tls-cert", self.tls_cert), ("--tls-key", self.tls_key)):

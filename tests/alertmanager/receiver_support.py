@@ -149,6 +149,11 @@ class ThreadedReceiver:
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
+    @property
+    def sms_auth_token(self) -> str:
+        """The key Twilio callbacks must be signed with (per state dir with local providers)."""
+        return self.built.component.sms_auth_token
+
     def post(self, body: dict[str, Any], token: str = TOKEN) -> httpx.Response:
         return httpx.post(
             f"{self.url}/api/v1/alertmanager/webhook",

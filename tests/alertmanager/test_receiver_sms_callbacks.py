@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from alertmanager.settings import LOCAL_AUTH_TOKEN
+from alertmanager.settings import local_auth_token
 from alertmanager.smshooks import INBOUND_PATH, STATUS_PATH
 from chargekeeper.store import Acknowledgement
 from tests.alertmanager.receiver_support import (
@@ -24,7 +24,7 @@ from tests.support.procs import free_port
 
 
 def signed_post(
-    receiver: ThreadedReceiver, path: str, form: dict[str, str], token: str = LOCAL_AUTH_TOKEN
+    receiver: ThreadedReceiver, path: str, form: dict[str, str], token: str
 ) -> httpx.Response:
     url = receiver.url + path
     signature = RequestValidator(token).compute_signature(url, form)
@@ -58,11 +58,12 @@ def test_reply_from_the_technician_acknowledges_with_a_valid_signature(tmp_path:
         assert forged.status_code == 403 and acks(receiver) == []
         assert signed_post(receiver, INBOUND_PATH, form, token="other").status_code == 403
 
-        stranger = signed_post(receiver, INBOUND_PATH, dict(form, From="+33699999999"))
+        token = local_auth_token(tmp_path / "state")  # the local SMS endpoint's, made there
+        stranger = signed_post(receiver, INBOUND_PATH, dict(form, From="+33699999999"), token)
         assert stranger.status_code == 200 and "<Message>" not in stranger.text
         assert acks(receiver) == []
 
-        reply = signed_post(receiver, INBOUND_PATH, form)
+        reply = signed_post(receiver, INBOUND_PATH, form, token)
         assert reply.status_code == 200
         assert "<Message>Pris en charge : CP-1, CP-2</Message>" in reply.text  # alice is French
         assert sorted((a.by, a.via) for a in acks(receiver)) == [("alice", "sms")] * 2
@@ -82,7 +83,8 @@ def test_undelivered_status_fails_over_to_email(tmp_path: Path) -> None:
             receiver.url + STATUS_PATH, data=form, headers={"X-Twilio-Signature": "x"}
         )
         assert forged.status_code == 403
-        assert signed_post(receiver, STATUS_PATH, form).status_code == 204
+        token = local_auth_token(tmp_path / "state")
+        assert signed_post(receiver, STATUS_PATH, form, token).status_code == 204
         rows = wait_until(
             lambda: (r := receiver.get("/api/v1/notifications")) and len(r) == 2 and r,
             10,

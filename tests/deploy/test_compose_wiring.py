@@ -179,7 +179,10 @@ def test_chargers_and_the_simulator_reach_the_collector(compose: Compose) -> Non
     ocpp_port = port_of(collector.option("ocpp-listen"))
     assert collector.published_ports == {ocpp_port: str(ocpp_port)}  # every interface
     simulator = compose.service("simulator")
-    assert simulator.option("url") == f"ws://collector:{ocpp_port}"
+    # Profile 2: the simulator logs in like a real charger, over TLS, checking the certificate.
+    assert simulator.option("url") == f"wss://collector:{ocpp_port}"
+    assert simulator.option("ca-file") == collector.option("tls-cert")
+    assert simulator.option("password-file") == f"{SECRETS_DIR}/charger_passwords"
     fleet = load_fleet(REPO / config_source(collector) / "fleet.yaml")
     count = int(simulator.option("chargers"))
     simulated = {charge_point_id(simulator.option("id-prefix"), i, count) for i in range(count)}
