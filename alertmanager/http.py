@@ -4,6 +4,9 @@ The webhook follows Alertmanager's retrier: 200 once the body is stored, 5xx onl
 storing failed (Alertmanager retries), 4xx only for what a retry cannot fix (a wrong token, a
 body that is not a version 4 webhook), each logged and counted. Its token is checked by the
 API's one bearer check (``chargekeeper.api``); a refusal is answered here, as a Problem.
+
+Its body limit is FastAPI's ``max_body_size`` on the route: a declared Content-Length over it
+is refused (413) before a byte is read, a chunked body as soon as the count passes it.
 """
 
 # No ``from __future__ import annotations``: FastAPI reads the handler's annotations at run time.
@@ -19,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from alertmanager.groupcommit import WriterNotRunning
 from alertmanager.service import ReceiverService
-from alertmanager.stages.validate import InvalidWebhook, validate
+from alertmanager.stages.validate import MAX_BODY_BYTES, InvalidWebhook, validate
 from chargekeeper.api import Accept, BearerAuth, Caller
 from chargekeeper.api.models import Problem, WebhookAccepted
 from chargekeeper.routing import WEBHOOK_PATH
@@ -37,6 +40,7 @@ def receiver_router(service: ReceiverService, bearer: BearerAuth) -> APIRouter:
         WEBHOOK_PATH,
         response_model=WebhookAccepted,
         responses={400: {"model": Problem}, 401: {"model": Problem}, 503: {"model": Problem}},
+        max_body_size=MAX_BODY_BYTES,
     )
     async def webhook(
         request: Request, caller: Annotated[Caller | None, Depends(alertmanager)]

@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 # Alertmanager writes Go's zero time for "no end yet".
 _GO_ZERO_YEAR = 1
+# Alertmanager sends a uint64, the store keeps a 32-bit INTEGER: a larger count cannot be
+# stored (every retry would fail), and no group ever truncates two billion alerts.
+MAX_TRUNCATED_ALERTS = 2**31 - 1
 
 
 def _without_nul(value: Any) -> Any:
@@ -68,7 +71,7 @@ class WebhookPayload(_Lenient):
     common_annotations: dict[str, str] = Field(default_factory=dict, alias="commonAnnotations")
     external_url: str = Field(default="", alias="externalURL")
     group_key: str = Field(default="", alias="groupKey")
-    truncated_alerts: int = Field(default=0, ge=0, alias="truncatedAlerts")
+    truncated_alerts: int = Field(default=0, ge=0, le=MAX_TRUNCATED_ALERTS, alias="truncatedAlerts")
 
     @model_validator(mode="before")
     @classmethod

@@ -4,11 +4,20 @@ Both are accepted only with a valid ``X-Twilio-Signature`` (HMAC-SHA1 of the URL
 parameters with the account's auth token, checked by the twilio library's RequestValidator).
 A reply acknowledges the alerts of the last SMS sent to that number, and only a number the
 receiver has texted counts: an unknown sender is refused.
+
+A signature does not expire, so a captured reply stays valid for ever: replayed later, it would
+acknowledge whatever was texted last. Each reply is therefore processed once per ``MessageSid``
+(Twilio's id of the inbound message, covered by the signature); the id is kept in the note of
+the acknowledgements it made, in the store, so it holds across restarts and replicas.
+
+Bodies are bounded before they are read (FastAPI's ``max_body_size``), since the signature can
+only be checked once the whole form is in memory.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import parse_qsl
@@ -32,6 +41,11 @@ INBOUND_PATH = "/api/v1/sms/inbound"
 # Replies that acknowledge, in the languages the receiver writes (compared case-insensitively).
 ACK_WORDS = frozenset({"ack", "ok", "yes", "oui", "pris", "1"})
 _FAILED = frozenset({"failed", "undelivered"})
+# Twilio's callbacks are a few hundred bytes of form (an SMS body is at most 1,600 characters).
+MAX_CALLBACK_BYTES = 64 * 1024
+# Twilio message ids: two letters and 32 hex digits; anything alphanumeric of a sane length
+# is accepted so that a format change at Twilio does not stop acks.
+_MESSAGE_SID = re.compile(r"[A-Za-z0-9]{2,64}")
 
 
 class SmsHooks:
@@ -55,8 +69,8 @@ class SmsHooks:
 
     def router(self) -> APIRouter:
         router = APIRouter()
-        router.add_api_route(STATUS_PATH, self.status, methods=["POST"], include_in_schema=True)
-        router.add_api_route(INBOUND_PATH, self.inbound, methods=["POST"], include_in_schema=True)
+        for path, endpoint in ((STATUS_PATH, self.status), (INBOUND_PATH, self.inbound)):
+            router.add_api_route(path, endpoint, methods=["POST"], max_body_size=MAX_CALLBACK_BYTES)
         return router
 
     async def _verified_form(self, request: Request, path: str) -> dict[str, str] | None:
@@ -99,7 +113,21 @@ class SmsHooks:
         if form is None:
             return Response(status_code=403)
         sender, text = form.get("From", ""), form.get("Body", "").strip().lower()
+        sid = form.get("MessageSid", "")
+        if not _MESSAGE_SID.fullmatch(sid):
+            log.warning("SMS reply without a valid MessageSid refused")
+            return Response("MessageSid missing or malformed\n", status_code=400)
+        marker = _reply_marker(sid)
         with self._sessions.begin() as session:
+            if session.scalar(
+                select(Acknowledgement.id)
+                .where(Acknowledgement.via == "sms")
+                .where(Acknowledgement.note.endswith(marker, autoescape=True))
+                .limit(1)
+            ):
+                # Twilio's own retry, or a replay: either way it was acted on already.
+                log.warning("SMS reply %s already processed: ignored", sid)
+                return _twiml(None)
             last = session.scalar(
                 select(Delivery)
                 .where(Delivery.channel == "sms", Delivery.address == sender)
@@ -126,13 +154,18 @@ class SmsHooks:
                         by=last.recipient_id,
                         at=now,
                         via="sms",
-                        note=form.get("Body", "")[:160],
+                        note=form.get("Body", "")[:160] + marker,
                     )
                 )
         listed = ", ".join(names)[:120]
         return _twiml(
             f"Acknowledged: {listed}" if last.language != "fr" else f"Pris en charge : {listed}"
         )
+
+
+def _reply_marker(sid: str) -> str:
+    """The end of an SMS acknowledgement's note: the reply that made it (see the module doc)."""
+    return f" [{sid}]"
 
 
 def _twiml(reply: str | None) -> Response:

@@ -41,6 +41,10 @@ from console.settings import ConsoleOverrides, load_console_config
 
 log = logging.getLogger(__name__)
 
+# What a request body may weigh on a route that does not set its own limit (FastAPI refuses
+# more with a 413 before reading it, declared or chunked).
+MAX_BODY_BYTES = 1024 * 1024
+
 
 @dataclass
 class Receiver:
@@ -130,6 +134,9 @@ def build_receiver(
         version="1",
         description="Alertmanager webhook receiver, alerts and the notification delivery log.",
         lifespan=lifespan,
+        # Console forms and JSON edits are a few KB (routing.yaml in the editor a few hundred
+        # at most); the webhook (32 MB) and Twilio's callbacks (64 KB) set their own limits.
+        max_body_size=MAX_BODY_BYTES,
     )
     # The receiver's routes first: requests are matched in order, and the webhook, hit a hundred
     # times at once in a storm, should not be tried against every console page first.

@@ -10,6 +10,11 @@ per connection (``Connection: close``), GET and HEAD, a chunked body, gzip when 
 A scrape of 10,000 chargers is rendered by :func:`exporter.metrics.iter_exposition` in chunks;
 after each chunk is written (and compressed, when Prometheus sent ``Accept-Encoding: gzip``,
 which it always does) the handler yields to the loop, so OCPP traffic waits at most one chunk.
+
+A scrape slot bounds the work of rendering, not the wait for the client: a response whose
+reader is behind (its socket buffers full) gives its slot back until the reader catches up, and
+is closed if the reader takes nothing for ``send_timeout``. Clients that request ``/metrics``
+and never read therefore cannot keep Prometheus out.
 """
 
 from __future__ import annotations
@@ -34,8 +39,14 @@ REQUEST_HEAD_TIMEOUT = 10.0
 # A scraper that stops reading must not hold a render open for ever; Prometheus's own scrape
 # timeout is at most the scrape interval, far below this.
 RESPONSE_TIMEOUT = 120.0
+# A reader that takes no bytes for this long is gone or hostile: Prometheus reads as fast as the
+# network allows, and 10 s is its default scrape timeout.
+SEND_TIMEOUT = 10.0
 # Prometheus HA pairs and an occasional curl; more concurrent renders only multiply the work.
 MAX_CONCURRENT_SCRAPES = 4
+# Responses open at once, those waiting for a slow reader included: each holds a chunk, socket
+# buffers and a snapshot of the charger list, so their number is bounded too.
+MAX_OPEN_SCRAPES = 64
 # Level 1 compresses exposition text about 8x at a fraction of level 6's CPU time.
 GZIP_LEVEL = 1
 
@@ -71,18 +82,22 @@ def accepts_gzip(accept_encoding: str) -> bool:
 class MetricsServer:
     """Serves ``/metrics`` (from ``exposition``) and ``/healthz`` over HTTP/1.1."""
 
-    def __init__(self, host: str, port: int, exposition: Exposition) -> None:
+    def __init__(
+        self, host: str, port: int, exposition: Exposition, *, send_timeout: float = SEND_TIMEOUT
+    ) -> None:
         self.host = host
         self.requested_port = port
         self.exposition = exposition
+        self.send_timeout = send_timeout
         self._server: asyncio.Server | None = None
         self._scrapes = asyncio.Semaphore(MAX_CONCURRENT_SCRAPES)
-        self._serving_scrapes = 0
+        self._rendering = 0
+        self._open_scrapes = 0
 
     @property
     def scraping(self) -> bool:
-        """Whether a /metrics response is being rendered or sent right now."""
-        return self._serving_scrapes > 0
+        """Whether a /metrics response is being rendered right now (not waiting for a reader)."""
+        return self._rendering > 0
 
     @property
     def port(self) -> int:
@@ -106,8 +121,12 @@ class MetricsServer:
                 head = await reader.readuntil(b"\r\n\r\n")
             async with asyncio.timeout(RESPONSE_TIMEOUT):
                 await self._respond(head, writer)
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
-            pass  # a client that sent no complete request, or stopped reading: just close
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            pass  # a client that sent no complete request: just close
+        except TimeoutError:
+            # A reader that stopped reading: close() would wait for it to take the unsent
+            # buffer first, that is for ever.
+            writer.transport.abort()
         except ConnectionError:
             pass
         except Exception:
@@ -156,7 +175,7 @@ class MetricsServer:
     async def _send_metrics(
         self, writer: asyncio.StreamWriter, gzip: bool, head_only: bool, *, chunked: bool
     ) -> None:
-        if self._scrapes.locked():
+        if self._scrapes.locked() or self._open_scrapes >= MAX_OPEN_SCRAPES:
             await _send_simple(
                 writer,
                 503,
@@ -165,15 +184,36 @@ class MetricsServer:
                 extra=(("Retry-After", "1"),),
             )
             return
-        async with self._scrapes:
-            self._serving_scrapes += 1
-            try:
-                await self._send_exposition(writer, gzip, head_only, chunked=chunked)
-            finally:
-                self._serving_scrapes -= 1
+        self._open_scrapes += 1
+        slot = _Slot(self)
+        await slot.take()
+        try:
+            await self._send_exposition(writer, gzip, head_only, slot, chunked=chunked)
+        finally:
+            slot.give_back()
+            self._open_scrapes -= 1
+
+    async def _drain(self, writer: asyncio.StreamWriter, slot: _Slot) -> None:
+        """Wait until the reader has taken what was written, without a slot if it is behind."""
+        transport = writer.transport
+        # drain() blocks exactly when the last write took the buffer over its high-water mark.
+        if transport.get_write_buffer_size() <= transport.get_write_buffer_limits()[1]:
+            await writer.drain()  # raises if the connection was lost
+            await asyncio.sleep(0)  # drain() does not yield unless the socket is full
+            return
+        slot.give_back()
+        async with asyncio.timeout(self.send_timeout):
+            await writer.drain()
+        await slot.take()
 
     async def _send_exposition(
-        self, writer: asyncio.StreamWriter, gzip: bool, head_only: bool, *, chunked: bool
+        self,
+        writer: asyncio.StreamWriter,
+        gzip: bool,
+        head_only: bool,
+        slot: _Slot,
+        *,
+        chunked: bool,
     ) -> None:
         chunks = iter(self.exposition())
         try:
@@ -197,13 +237,33 @@ class MetricsServer:
         for chunk in itertools.chain((first,), chunks):
             data = compressor.compress(chunk) if compressor else chunk
             _write_body(writer, data, chunked)
-            await writer.drain()
-            await asyncio.sleep(0)  # drain() does not yield unless the socket is full
+            await self._drain(writer, slot)
         if compressor is not None:
             _write_body(writer, compressor.flush(), chunked)
         if chunked:
             writer.write(b"0\r\n\r\n")
-        await writer.drain()
+        await self._drain(writer, slot)
+
+
+class _Slot:
+    """One response's hold on a scrape slot, given back while its reader is behind."""
+
+    __slots__ = ("_held", "_server")
+
+    def __init__(self, server: MetricsServer) -> None:
+        self._server = server
+        self._held = False
+
+    async def take(self) -> None:
+        await self._server._scrapes.acquire()
+        self._server._rendering += 1
+        self._held = True
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._server._rendering -= 1
+            self._server._scrapes.release()
 
 
 def _write_body(writer: asyncio.StreamWriter, data: bytes, chunked: bool) -> None:
