@@ -42,6 +42,12 @@ class Handlers:
     # (and counted as non-compliant) as long as the handler understands the frame. Any other
     # action gets a CALLERROR for a schema violation.
     lenient_actions: ClassVar[frozenset[str]] = frozenset()
+    # Required fields (paths as exporter.schemas.missing_required names them) that real
+    # chargers leave out and whose absence the handler reads as the spec's default or as
+    # "unknown". Any other required field missing is a CALLERROR even in a lenient action:
+    # OCPP-J names OccurrenceConstraintViolation for it, and answering an empty
+    # BootNotification with Accepted would register a charger nobody can identify.
+    tolerated_missing: ClassVar[dict[str, frozenset[str]]] = {}
     routes: ClassVar[dict[str, Handler]]
 
     def __init_subclass__(cls) -> None:

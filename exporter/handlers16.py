@@ -4,7 +4,7 @@ class, exporter.handlers.Handlers."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from exporter import lenient
 from exporter.handlers import Handlers, Payload
@@ -80,6 +80,15 @@ class CentralSystem16(Handlers):
             "StopTransaction",
         }
     )
+    # Documented quirks (tests/exporter/test_session_noncompliant.py, the ABB trace): a
+    # missing errorCode is NoError; a missing timestamp is read as the time of receipt, as a
+    # garbage one is.
+    tolerated_missing: ClassVar[dict[str, frozenset[str]]] = {
+        "StatusNotification": frozenset({"errorCode"}),
+        "StartTransaction": frozenset({"timestamp"}),
+        "StopTransaction": frozenset({"timestamp"}),
+        "MeterValues": frozenset({"meterValue[].timestamp"}),
+    }
 
     def on_boot_notification(self, payload: Payload) -> Payload:
         self.state.booted(

@@ -9,7 +9,7 @@ TransactionEvent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from exporter import lenient
 from exporter.handlers import Handlers, Payload
@@ -63,6 +63,24 @@ class CentralSystem201(Handlers):
             "TransactionEvent",
         }
     )
+    # Documented quirks (tests/exporter/test_session_noncompliant.py): a missing timestamp is
+    # read as the time of receipt, as a garbage one is; NotifyEvent's bookkeeping fields
+    # (sequence, ids, trigger) are not needed to read a Problem or an alert.
+    tolerated_missing: ClassVar[dict[str, frozenset[str]]] = {
+        "StatusNotification": frozenset({"timestamp"}),
+        "MeterValues": frozenset({"meterValue[].timestamp"}),
+        "TransactionEvent": frozenset({"timestamp"}),
+        "NotifyEvent": frozenset(
+            {
+                "generatedAt",
+                "seqNo",
+                "eventData[].eventId",
+                "eventData[].timestamp",
+                "eventData[].trigger",
+                "eventData[].eventNotificationType",
+            }
+        ),
+    }
 
     def on_boot_notification(self, payload: Payload) -> Payload:
         station = payload.get("chargingStation")

@@ -145,3 +145,33 @@ def response_validator(ocpp_version: str, action: str) -> Validator:
 
 
 SchemaError = fastjsonschema.JsonSchemaValueException
+
+
+def missing_required(ocpp_version: str, action: str, payload: Any) -> list[str]:
+    """The required fields absent from a request payload, as paths (``meterValue[].timestamp``).
+
+    fastjsonschema stops at the first violation, which may hide a missing field behind a
+    number sent as a string; a lenient reading must still refuse a payload that lacks what
+    the spec requires (exporter.session). Fields of the wrong type are not descended into.
+    """
+    root = _request_schema(ocpp_version, action)
+    missing: list[str] = []
+    _collect_missing(root, root, payload, "", missing)
+    return missing
+
+
+def _collect_missing(
+    root: dict[str, Any], node: dict[str, Any], value: Any, path: str, missing: list[str]
+) -> None:
+    node = _resolve(root, node)
+    if type(value) is list and node.get("type") == "array" and "items" in node:
+        for item in value:
+            _collect_missing(root, node["items"], item, f"{path}[]", missing)
+        return
+    if type(value) is not dict:
+        return
+    prefix = f"{path}." if path else ""
+    missing.extend(f"{prefix}{name}" for name in node.get("required", ()) if name not in value)
+    for name, field in node.get("properties", {}).items():
+        if name in value:
+            _collect_missing(root, field, value[name], f"{prefix}{name}", missing)

@@ -14,14 +14,18 @@ whose verification is constant-time by construction. Argon2 is deliberately slow
 a small thread pool (the OCPP event loop never waits on it) behind a bound on queued
 verifications. A successful verification is remembered as a keyed hash (see
 :class:`~exporter.passwords.VerifiedPasswordCache`) so that a fleet reconnecting after a network
-outage does not pay argon2 again for every charger. Failed logins are rate limited per charger
-id and per remote address (:class:`~exporter.passwords.FailedLoginLimiter`). How passwords are
-hashed, read from the request, remembered and rate limited is exporter.passwords'.
+outage does not pay argon2 again for every charger. Failed logins are rate limited per
+(charger id, remote address) pair and per remote address
+(:class:`~exporter.passwords.FailedLoginLimiter`), never per charger id alone: that would let
+anyone who knows an id lock the real charger out with a few wrong guesses. The remote address
+is the TCP peer's; no forwarded-for header is read. How passwords are hashed, read from the
+request, remembered and rate limited is exporter.passwords'.
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 import time
 from collections.abc import Mapping
@@ -163,7 +167,7 @@ class Authenticator:
         profile: SecurityProfile,
         fleet: Fleet | None,
         *,
-        by_charger: FailedLoginLimiter | None = None,
+        by_pair: FailedLoginLimiter | None = None,
         by_address: FailedLoginLimiter | None = None,
         verify_threads: int = 2,
         max_queue_wait: float = 5.0,
@@ -171,10 +175,12 @@ class Authenticator:
         self.profile = profile
         chargers = fleet.chargers if fleet is not None else []
         self._hashes = {c.id: c.password_hash for c in chargers if c.password_hash}
-        # Five wrong passwords a minute per charger is more than a misconfigured charger needs
-        # to show its problem in the log; a remote address may be a NAT or cellular gateway in
-        # front of many chargers, so it gets a larger allowance.
-        self.by_charger = by_charger if by_charger is not None else FailedLoginLimiter(limit=5)
+        # Five wrong passwords a minute per charger id and address is more than a
+        # misconfigured charger needs to show its problem in the log; each further block
+        # doubles (1 min up to 15 min). A guesser elsewhere only blocks its own pairs, so the
+        # charger at its own address keeps logging in. A remote address may be a NAT or
+        # cellular gateway in front of many chargers, so it gets a larger allowance.
+        self.by_pair = by_pair if by_pair is not None else FailedLoginLimiter(limit=5)
         self.by_address = by_address if by_address is not None else FailedLoginLimiter(limit=50)
         self.cache = VerifiedPasswordCache()
         # Verification uses the parameters stored in each hash, not the hasher's defaults.
@@ -227,18 +233,17 @@ class Authenticator:
                 "overloaded",
                 (("Retry-After", seconds),),
             )
+        pair, address = _limiter_keys(request)
         if matches:
-            self.by_charger.succeeded(request.charge_point_id)
+            self.by_pair.succeeded(pair)
             return None
-        self.by_charger.failed(request.charge_point_id)
-        self.by_address.failed(request.remote_address)
+        self.by_pair.failed(pair)
+        self.by_address.failed(address)
         return _unauthorized("basic_auth_failed", "wrong charge point id or password")
 
     def _blocked(self, request: AuthRequest) -> Refusal | None:
-        wait = max(
-            self.by_charger.retry_after(request.charge_point_id),
-            self.by_address.retry_after(request.remote_address),
-        )
+        pair, address = _limiter_keys(request)
+        wait = max(self.by_pair.retry_after(pair), self.by_address.retry_after(address))
         if wait <= 0:
             return None
         seconds = str(int(wait) + 1)
@@ -309,6 +314,30 @@ class Authenticator:
                 "client_certificate_mismatch",
             )
         return None
+
+
+def address_key(remote_address: str) -> str:
+    """The part of a remote address that identifies one client for rate limiting.
+
+    An IPv6 client usually holds a whole /64 and could otherwise change address on every
+    guess; an IPv4-mapped IPv6 address is its IPv4 address.
+    """
+    try:
+        address = ipaddress.ip_address(remote_address)
+    except ValueError:
+        return remote_address  # "unknown" or a unix socket: one bucket
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _limiter_keys(request: AuthRequest) -> tuple[str, str]:
+    """The (charger id, address) pair's key and the address's key of a login attempt."""
+    address = address_key(request.remote_address)
+    # NUL cannot occur in a charge point id, so pairs cannot collide.
+    return f"{request.charge_point_id}\0{address}", address
 
 
 def _unauthorized(reason: str, message: str) -> Refusal:

@@ -3,7 +3,7 @@
 A charger connects to ``ws(s)://HOST:PORT/<anything>/<charge_point_id>`` offering the
 subprotocol ``ocpp1.6`` and/or ``ocpp2.0.1``. Everything that can be refused is refused before
 the websocket upgrade, with an HTTP status and a plain-text reason the charger may log:
-an invalid id (400), a missing or unknown subprotocol (400), failed authentication (401/403),
+an invalid id (400), a missing subprotocol header (400), failed authentication (401/403),
 too many failed logins (429) and, once authenticated, a charger the fleet does not admit (404).
 
 An accepted connection is registered with the fleet state (which counts connections and
@@ -21,8 +21,14 @@ Decisions written down here:
   ping times out, and must not be locked out meanwhile. Because authentication happens before
   the upgrade, only a connection that authenticated itself can replace another (with security
   profile 0 there is nothing to authenticate, which is why it is for trusted networks only).
-- permessage-deflate is off: OCPP does not need it, and a zlib context per connection would
-  cost far more memory than 10,000 chargers' state.
+- A charger that offers only subprotocols this central system does not speak (``ocpp1.2``)
+  gets the handshake completed without a Sec-WebSocket-Protocol header and is closed at once
+  (1002, naming the subprotocols it may offer): OCPP-J 1.6 section 3.2 and 2.0.1 part 4
+  section 3.2 require exactly this instead of an HTTP error.
+- permessage-deflate (RFC 7692) is accepted when a charger offers it, as OCPP 2.0.1 part 4
+  section 3.3 requires of a CSMS: cellular chargers pay for every byte. Its cost is per charger
+  that asks for it, so the windows are small (see :data:`DEFLATE`); ``max_size`` applies to
+  the decompressed message, so ``--max-message-bytes`` still bounds what a frame can inflate to.
 """
 
 from __future__ import annotations
@@ -38,11 +44,12 @@ from urllib.parse import unquote
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed, ConnectionClosedOK
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from chargekeeper.config.fleet import valid_charge_point_id
+from chargekeeper.config.fleet import CHARGE_POINT_ID
 from exporter.security import Authenticator, AuthRequest, Refusal, certificate_common_name
 from exporter.selfmetrics import ExporterMetrics
 from exporter.session import Session
@@ -65,6 +72,21 @@ MAX_QUEUED_FRAMES = 4
 # during a reconnect storm, and each dropped SYN costs the charger a 1-3-7 s retransmit.
 # Linux caps this at net.core.somaxconn (4096 by default).
 LISTEN_BACKLOG = 4096
+# permessage-deflate with small windows: its zlib state lives as long as the connection
+# (context takeover is what makes OCPP's repetitive JSON compress well, so it is kept), and is
+# paid by every charger that asks for compression. Measured here (RSS after 40 MeterValues
+# each way): 10 window bits and memLevel 4 hold a connection to about 24 KiB, websockets'
+# defaults (12 bits, memLevel 5, a client that sets no window) to about 46 KiB and zlib's
+# defaults to about 135 KiB. OCPP frames are mostly under 1 KiB, so a 1 KiB window still
+# finds what a frame repeats from the previous one. A charger that does not offer
+# client_max_window_bits compresses with up to 32 KiB windows, which costs our inflate more.
+DEFLATE = ServerPerMessageDeflateFactory(
+    server_max_window_bits=10,
+    client_max_window_bits=10,
+    compress_settings={"memLevel": 4},
+)
+# The close reason sent after completing a handshake for an unsupported subprotocol.
+UNSUPPORTED_SUBPROTOCOL_REASON = "unsupported subprotocol: offer ocpp1.6 or ocpp2.0.1"
 
 
 class _OcppConnection(ServerConnection):
@@ -100,11 +122,18 @@ class ServerOptions:
 
 
 def charge_point_id_from_path(path: str) -> str | None:
-    """The URL-decoded last path segment, or None when it is not a valid charge point id."""
+    """The URL-decoded last path segment, or None when it is not a valid charge point id.
+
+    The whole segment must match (``fullmatch``: a ``$`` would let ``CP1%0A`` through as
+    "CP1\n"), and the dot segments ``.`` and ``..`` are refused: a proxy or log tool would
+    resolve them as paths (RFC 3986 section 5.2.4) rather than name a charger.
+    """
     segment = path.partition("?")[0].rpartition("/")[2]
     # Invalid UTF-8 decodes to U+FFFD, which no valid id contains.
     charge_point_id = unquote(segment, errors="replace")
-    return charge_point_id if valid_charge_point_id(charge_point_id) else None
+    if charge_point_id in (".", "..") or not CHARGE_POINT_ID.fullmatch(charge_point_id):
+        return None
+    return charge_point_id
 
 
 def offered_subprotocols(headers: Headers) -> list[str]:
@@ -112,6 +141,18 @@ def offered_subprotocols(headers: Headers) -> list[str]:
     for value in headers.get_all("Sec-WebSocket-Protocol"):
         offered.extend(item.strip() for item in value.split(",") if item.strip())
     return offered
+
+
+def select_subprotocol(
+    connection: ServerConnection, offered: Sequence[Subprotocol]
+) -> Subprotocol | None:
+    """The server's preferred subprotocol among those offered; None (the handshake completes
+    without the header, then :meth:`OcppServer._handle` closes) when none is supported. A
+    request without the header never gets here: it is refused with 400 before."""
+    for subprotocol in SUBPROTOCOLS:
+        if subprotocol in offered:
+            return subprotocol
+    return None
 
 
 @dataclass(slots=True)
@@ -161,9 +202,10 @@ class OcppServer:
             self._handle,
             self.options.host,
             self.options.port,
-            subprotocols=list(SUBPROTOCOLS),
+            select_subprotocol=select_subprotocol,
             process_request=self._process_request,
-            compression=None,
+            compression=None,  # enabled through extensions, with DEFLATE's windows
+            extensions=[DEFLATE],
             ping_interval=self.options.ping_interval,
             ping_timeout=self.options.ping_timeout,
             max_size=self.options.max_message_bytes,
@@ -220,13 +262,6 @@ class OcppServer:
                 "missing Sec-WebSocket-Protocol header: offer ocpp1.6 or ocpp2.0.1\n",
                 "subprotocol_missing",
             )
-        if not set(offered) & set(SUBPROTOCOLS):
-            shown = ", ".join(repr(p[:40]) for p in offered[:5])
-            return Refusal(
-                HTTPStatus.BAD_REQUEST,
-                f"unsupported subprotocol {shown}: offer ocpp1.6 or ocpp2.0.1\n",
-                "subprotocol_unsupported",
-            )
         refusal = await self.authenticator.authenticate(
             AuthRequest(
                 charge_point_id=charge_point_id,
@@ -254,7 +289,10 @@ class OcppServer:
             websocket.request.path if websocket.request else ""
         )
         subprotocol = websocket.subprotocol
-        if charge_point_id is None or subprotocol is None:  # refused before the upgrade
+        if charge_point_id is None:  # refused before the upgrade
+            return
+        if subprotocol is None:
+            await self._close_unsupported(websocket)
             return
         ocpp_version = OCPP_VERSION_OF[subprotocol]
         live = _Live(websocket)
@@ -291,6 +329,21 @@ class OcppServer:
                     reason,
                     websocket.close_code,
                 )
+
+    async def _close_unsupported(self, websocket: ServerConnection) -> None:
+        """Close a connection whose charger offered no subprotocol we speak (OCPP-J 3.2)."""
+        self.connections_closed += 1
+        self.metrics.connections_refused.labels("subprotocol_unsupported").inc()
+        offered = offered_subprotocols(
+            websocket.request.headers if websocket.request else Headers()
+        )
+        log.info(
+            "closed connection to %r from %s right after the handshake: unsupported subprotocol %s",
+            websocket.request.path if websocket.request else "",
+            _remote(websocket),
+            ", ".join(repr(p[:40]) for p in offered[:5]),
+        )
+        await websocket.close(CloseCode.PROTOCOL_ERROR, UNSUPPORTED_SUBPROTOCOL_REASON)
 
     @staticmethod
     def _handle_frame(session: Session, charge_point_id: str, frame: str | bytes) -> list[str]:

@@ -59,6 +59,7 @@ class Session:
         self._handlers = handler_class(state, self._charger)
         self._routes = handler_class.routes
         self._lenient_actions = handler_class.lenient_actions
+        self._tolerated_missing = handler_class.tolerated_missing
         self._known_actions = schemas.known_actions(ocpp_version)
         if fast_paths is None:
             fast_paths = fastpath.FAST_PATHS[ocpp_version]
@@ -130,6 +131,15 @@ class Session:
         if action not in self._lenient_actions:
             kind = _SCHEMA_RULE_KINDS.get(violation.rule or "", lenient.PROPERTY)
             raise FrameError(kind, msg_id, problem)
+        tolerated = self._tolerated_missing.get(action, frozenset())
+        missing = [
+            field
+            for field in schemas.missing_required(self.ocpp_version, action, payload)
+            if field not in tolerated
+        ]
+        if missing:
+            shown = lenient.text(missing[0])
+            raise FrameError(lenient.OCCURRENCE, msg_id, f"{shown}: required field is missing")
         try:
             reply = handler(self._handlers, payload)
         except Unintelligible as unintelligible:

@@ -19,7 +19,7 @@ from chargekeeper.config.loader import load_model
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # OCPP 1.6 limits chargeBoxIdentity to 48 characters (CiString48 in the security whitepaper);
 # the id is the last path segment of the websocket URL, so '/' and whitespace are excluded.
-CHARGE_POINT_ID = re.compile(r"^[A-Za-z0-9._:*+@|=-][A-Za-z0-9._:*+@|=-]{0,47}$")
+CHARGE_POINT_ID = re.compile(r"[A-Za-z0-9._:*+@|=-]{1,48}")
 
 
 def _slug(value: str) -> str:
@@ -41,7 +41,8 @@ def _timezone(value: str) -> str:
 
 
 def valid_charge_point_id(value: str) -> bool:
-    return bool(CHARGE_POINT_ID.match(value))
+    # fullmatch: "$" would accept a trailing newline; "." and ".." are URL dot segments.
+    return value not in (".", "..") and CHARGE_POINT_ID.fullmatch(value) is not None
 
 
 def _charge_point_id(value: str) -> str:

@@ -210,7 +210,7 @@ async def test_logins_beyond_what_can_be_verified_in_time_get_503_with_retry_aft
         assert refusal.status == 503 and refusal.reason == "overloaded"
         assert dict(refusal.headers)["Retry-After"].isdigit()
     # Nothing was counted as a failed login.
-    assert len(authenticator.by_charger) == 0 and len(authenticator.by_address) == 0
+    assert len(authenticator.by_pair) == 0 and len(authenticator.by_address) == 0
 
 
 async def test_a_duplicate_id_must_authenticate_to_replace_a_connection() -> None:

@@ -55,7 +55,6 @@ async def test_subprotocol_negotiated_and_boot_answered(
     ("path", "subprotocols", "status", "reason", "text"),
     [
         ("/ocpp/CP-1", None, 400, "subprotocol_missing", "missing Sec-WebSocket-Protocol"),
-        ("/ocpp/CP-1", ["ocpp1.5", "ocpp2.1x"], 400, "subprotocol_unsupported", "'ocpp1.5'"),
         ("/ocpp/", ["ocpp1.6"], 400, "invalid_charge_point_id", "charge point id"),
         ("/ocpp/bad%20id", ["ocpp1.6"], 400, "invalid_charge_point_id", "charge point id"),
         ("/ocpp/" + "x" * 49, ["ocpp1.6"], 400, "invalid_charge_point_id", "1-48"),

@@ -134,6 +134,29 @@ def test_unknown_actions_are_counted_as_unknown() -> None:
             "TypeConstraintViolation",
         ),
         ("1.6", "MeterValues", {"connectorId": 1}, "OccurenceConstraintViolation"),
+        # Required fields the handler does not need are still required (issue 15): an empty
+        # BootNotification, or one whose missing model hides behind a vendor sent as a number.
+        ("1.6", "BootNotification", {}, "OccurenceConstraintViolation"),
+        ("1.6", "BootNotification", {"chargePointVendor": 5}, "OccurenceConstraintViolation"),
+        (
+            "1.6",
+            "StartTransaction",
+            {"connectorId": "1", "meterStart": 0, "timestamp": TS},
+            "OccurenceConstraintViolation",
+        ),
+        ("2.0.1", "BootNotification", {}, "OccurrenceConstraintViolation"),
+        (
+            "2.0.1",
+            "BootNotification",
+            {"reason": "PowerUp", "chargingStation": {"model": "M"}},
+            "OccurrenceConstraintViolation",
+        ),
+        (
+            "2.0.1",
+            "MeterValues",
+            {"evseId": "1", "meterValue": [{"timestamp": TS, "sampledValue": [{}]}]},
+            "OccurrenceConstraintViolation",
+        ),
         (
             "1.6",
             "StopTransaction",
