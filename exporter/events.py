@@ -3,6 +3,8 @@
 The fleet state emits these from the OCPP loop; a sink must accept them without blocking
 (buffer, batch and write elsewhere). Each event carries the charger's site and client so that
 history can be grouped the way availability is reported, long after the fleet file changed.
+Every string an event carries from a charger went through the one sanitiser
+(``chargekeeper.untrusted.clean``) when the fleet state took it in, and every value is finite.
 """
 
 from __future__ import annotations

@@ -256,6 +256,7 @@ _HEADERS = tuple(
 
 def iter_exposition(state: FleetState, chunk_chargers: int = 500) -> Iterator[bytes]:
     """The fleet-state metrics in text format 0.0.4, about ``chunk_chargers`` chargers a chunk."""
+    state.housekeeping()  # due stale-connector sweeps and forgotten chargers, before rendering
     chargers = list(state.chargers.values())  # chargers may connect between two chunks
     for charger in chargers:
         if charger.render_cache is None:

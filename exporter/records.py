@@ -48,6 +48,7 @@ class ConnectorState:
         "energy_epoch",
         "errors",
         "power",
+        "reported",
         "reported_status",
         "soc",
         "soc_changed",
@@ -71,6 +72,9 @@ class ConnectorState:
         self.energy: float | None = None
         self.energy_epoch = -1
         self.transaction_id: TransactionId | None = None
+        # The charger's sweep generation when it last reported this connector (exporter.state
+        # drops connectors a charger stops reporting after a reconnect or boot).
+        self.reported = 0
 
 
 class ChargerState:
@@ -86,18 +90,28 @@ class ChargerState:
         "epoch",
         "firmware_version",
         "group",
+        "known",
         "last_message",
+        "limited",
         "model",
         "ocpp_version",
         "open_connections",
         "ref",
         "render_cache",
+        "status_reported",
+        "sweep",
+        "sweep_deadline",
+        "sweep_forced",
         "transactions",
         "vendor",
+        "vendor_codes",
     )
 
-    def __init__(self, ref: ChargerRef, group: str, vendor: str, model: str, now: float) -> None:
+    def __init__(
+        self, ref: ChargerRef, group: str, vendor: str, model: str, now: float, known: bool
+    ) -> None:
         self.ref = ref
+        self.known = known  # listed in the fleet file: never forgotten, its id may be a label
         self.group = group
         self.vendor = vendor
         self.model = model
@@ -115,6 +129,18 @@ class ChargerState:
         self.transactions: dict[TransactionId, int] = {}
         self.dirty = ALL
         self.render_cache: Any = None  # owned by exporter.metrics
+        # Per-charger budgets (exporter.limits): the vendor-code label pairs it added, and the
+        # budgets it has exceeded (a set of names, for one log line per budget).
+        self.vendor_codes: set[tuple[str, str]] | None = None
+        self.limited: frozenset[str] = frozenset()
+        # Stale-connector sweep (exporter.state): a generation bumped at each reconnect, boot or
+        # reconciliation; connectors not reported in the current one are dropped at the
+        # deadline (0: none pending), unless it is a reconnect sweep (not forced) and the
+        # charger has reported no status since.
+        self.sweep = 0
+        self.sweep_deadline = 0.0
+        self.sweep_forced = False
+        self.status_reported = False
 
     @property
     def charge_point_id(self) -> str:

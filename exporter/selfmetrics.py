@@ -70,6 +70,24 @@ class ExporterMetrics:
             "StatusNotification/NotifyEvent reports carrying a vendorErrorCode other than empty.",
             ("vendor", "vendor_error_code"),
         )
+        self.cardinality_limited = counter(
+            "cardinality_limited_total",
+            "Reports dropped or relabelled because a charger exceeded one of its budgets"
+            " (exporter.limits: connectors, errors, vendor_codes) and chargers outside the fleet"
+            " file forgotten (chargers); charge_point_id only for chargers in the fleet file.",
+            ("charge_point_id", "budget"),
+        )
+        self.readings_refused = counter(
+            "readings_refused_total",
+            "MeterValues sampled values refused: not finite, or a power, energy register or SoC"
+            " outside any plausible range.",
+            ("measurand",),
+        )
+        self.stale_connectors_expired = counter(
+            "stale_connectors_expired_total",
+            "Connectors (with their status and errors) dropped because the charger no longer"
+            " reported them after a reconnect or boot.",
+        )
         self.influxdb_points_written = counter(
             "influxdb_points_written_total", "Points written to InfluxDB."
         )

@@ -172,7 +172,8 @@ def test_odd_identities_round_trip_through_the_prometheus_parser() -> None:
     }
     identities = json.loads((TRACES / "boot_identities.json").read_text())
     assert {i["chargePointVendor"] for i in identities} <= vendors
-    assert 'quote " inside' in vendors and "new\nline" in vendors and "back\\slash" in vendors
+    assert 'quote " inside' in vendors and "back\\slash" in vendors
+    assert "new\ufffdline" in vendors  # exporter.state cleans charger text at intake
     assert "lone surrogate ?" in vendors  # replaced: labels stay valid UTF-8
     assert "x" * 128 in vendors
     assert 'Fleet "file" vendor' in vendors
