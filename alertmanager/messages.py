@@ -1,10 +1,14 @@
 """Messages from templates: Jinja2 per channel and language (``templates/<lang>/``).
 
 Email HTML is autoescaped, so charger-supplied text (codes, ``info``, descriptions) can never
-become markup. SMS text is made GSM-7 (one character outside it would halve the room, UCS-2)
-and sized for the sender's rate, which Twilio meters in segments: an alert about one charger
-fits one segment, a site-wide group (one message listing its chargers) two. What and where
-survive every cut; the email carries the details.
+become markup, and every value a template prints passes :func:`_printable`, so none carries a
+line break, an escape sequence or a bidi override into any channel (a forged line in the plain
+text, ``gpj.exe`` shown as ``exe.jpg``); links pass the kernel's ``http_url``.
+
+SMS text is made GSM-7 (one character outside it would halve the room, UCS-2) and sized for
+the sender's rate, which Twilio meters in segments: an alert about one charger fits one
+segment, a site-wide group (one message listing its chargers) two. What and where survive
+every cut; the email carries the details.
 
 "Since" is when the fault began (the rules' ``since`` annotation, see rules/README.md), not the
 alert's ``startsAt``, which is when its current severity fired; durations run from it.
@@ -17,12 +21,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
 from alertmanager import gsm
+from chargekeeper.untrusted import http_url, printable
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LANGUAGES = ("en", "fr")
@@ -152,10 +156,11 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            finalize=_printable,
         )
         self._env.filters["sms"] = _sms_field
         self._env.filters["oneline"] = _one_line
-        self._env.filters["http_only"] = _http_only
+        self._env.filters["http_only"] = http_url
 
     def _template(self, language: str, name: str) -> jinja2.Template:
         return self._env.get_template(f"{_language(language)}/{name}")
@@ -291,15 +296,13 @@ def _worst(severities: Iterable[str]) -> str:
     return min(severities, key=lambda s: _SEVERITY_ORDER.get(s, 3), default="")
 
 
-def _http_only(url: object) -> str:
-    """``url`` if it is an http(s) link, else "": a runbook URL comes from an annotation, and
-    a ``javascript:`` or ``data:`` link must never become a button."""
-    text = str(url).strip()
-    try:
-        scheme = urlsplit(text).scheme
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return ""
-    return text if scheme in ("http", "https") else ""
+def _printable(value: object) -> object:
+    """What every ``{{ }}`` prints: a value, wherever it came from, prints no control or format
+    character (only the templates' own text has line breaks); markup stays markup."""
+    if not isinstance(value, str):
+        return value
+    # Markup stays Markup: characters are only replaced, by U+FFFD, never by one of &<>"'.
+    return type(value)(printable(value))
 
 
 def _one_line(value: object) -> str:

@@ -54,3 +54,13 @@ def http_url(value: object) -> str:
     ):
         return ""
     return text
+
+
+def printable(text: str, keep: str = "") -> str:
+    """``text`` with every control and format character but those in ``keep`` replaced by
+    U+FFFD, nothing cut or stripped: for text already in a page or message (a template's
+    output), where ``keep`` lets a multi-line body keep its own line breaks."""
+    return "".join(
+        REPLACEMENT if unicodedata.category(char)[0] == "C" and char not in keep else char
+        for char in text
+    )

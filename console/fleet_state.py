@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.store import Alert
+from chargekeeper.untrusted import MAX_CODE, MAX_VENDOR, clean
 from console.live_state import ChargerLive, ConnectorLive, FiringAlert, read_live
 from console.prometheus import PrometheusQueries, PrometheusUnavailable
 
@@ -222,9 +223,10 @@ def _view(
     client_id = site.client if site else info.get("client", "")
     client = next((c for c in fleet.clients if c.id == client_id), None)
 
-    def identity(label: str, declared: str = "") -> str:
-        # The last boot (live, else as the latest alerts saw it), then the fleet file.
-        return info.get(label) or labelled.get(label) or declared
+    def identity(label: str, declared: str = "", limit: int = MAX_VENDOR) -> str:
+        # The last boot (live, else as the latest alerts saw it), then the fleet file; what a
+        # charger said at boot is untrusted, made one bounded printable line.
+        return clean(info.get(label) or labelled.get(label) or declared, limit) or ""
 
     return ChargerView(
         id=charge_point_id,
@@ -236,7 +238,7 @@ def _view(
         group=known.group if known else info.get("group", ""),
         vendor=identity("vendor", known.vendor if known else ""),
         model=identity("model", known.model if known else ""),
-        firmware=identity("firmware_version"),
+        firmware=identity("firmware_version", limit=MAX_CODE),
         ocpp_version=info.get("ocpp_version", ""),
         # No series (or no answer): unknown, not "disconnected" (the collector may be down).
         connected=live.connected if live else None,

@@ -3,6 +3,10 @@ into plain words in their language (``translator``), with the links to act on it
 
 Codes the catalog does not know are recorded once per webhook (:meth:`Translate.note_unknown`),
 so the console can list what to add.
+
+Labels and annotations are untrusted: they come from chargers through the collector, or from
+anyone who may post to Alertmanager. Every one a view shows is made one bounded, printable line
+by the kernel's ``clean``, and the runbook link must pass ``http_url``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from alertmanager.stages.base import Notice
 from chargekeeper.fault_since import fault_since
 from chargekeeper.links import Links
 from chargekeeper.store import Alert
+from chargekeeper.untrusted import MAX_CODE, MAX_INFO, MAX_VENDOR, clean, http_url
 from translator import Translation, Translator, UnknownCodeRecorder
 
 
@@ -61,28 +66,37 @@ class Translate:
     def view(self, alert: WebhookAlert, row: Alert, language: str) -> AlertView:
         """One alert as the templates show it, in ``language``."""
         labels = alert.labels
+
+        def label(name: str, limit: int = MAX_CODE) -> str:
+            return clean(labels.get(name), limit) or ""
+
+        def annotation(name: str) -> str:
+            return clean(alert.annotations.get(name), MAX_INFO) or ""
+
         site = labels.get("site", "")
         code = title = explanation = cause = action = ""
         if _has_code(labels):
             translation = self._codes(labels, language)
             code = " / ".join(
-                value
-                for value in (labels.get("error_code"), labels.get("vendor_error_code"))
-                if value
+                value for value in (label("error_code"), label("vendor_error_code")) if value
             )
-            title = translation.title
+            title = _line(translation.title)
             meaning = next(iter(translation.meanings), translation.error_code_meaning)
             if meaning is not None:
-                explanation, cause, action = meaning.explanation, meaning.cause, meaning.action
+                explanation, cause, action = (
+                    _line(meaning.explanation),
+                    _line(meaning.cause),
+                    _line(meaning.action),
+                )
         return AlertView(
-            alertname=labels.get("alertname", ""),
+            alertname=label("alertname"),
             status=alert.status,
-            severity=labels.get("severity", ""),
-            family=labels.get("family", ""),
-            site=site,
-            site_name=self._site_names.get(site, site) or "?",
-            charge_point_id=labels.get("charge_point_id", ""),
-            connector_id=labels.get("connector_id", ""),
+            severity=label("severity"),
+            family=label("family"),
+            site=label("site"),
+            site_name=clean(self._site_names.get(site, site), MAX_VENDOR) or "?",
+            charge_point_id=label("charge_point_id"),
+            connector_id=label("connector_id"),
             starts_at=alert.starts_at,
             ends_at=alert.ends_at,
             fault_since=fault_since(alert.annotations, alert.starts_at),
@@ -91,13 +105,15 @@ class Translate:
             explanation=explanation,
             cause=cause,
             action=action,
-            client=labels.get("client", ""),
-            vendor=labels.get("vendor", ""),
-            model=labels.get("model", ""),
+            client=label("client", MAX_VENDOR),
+            vendor=label("vendor", MAX_VENDOR),
+            model=label("model", MAX_VENDOR),
             soc_percent=_soc_percent(alert.annotations.get("soc_percent", "")),
-            summary=alert.annotations.get("summary", ""),
-            description=alert.annotations.get("description", ""),
-            runbook_url=self._links.from_annotation(alert.annotations.get("runbook_url", "")),
+            summary=annotation("summary"),
+            description=annotation("description"),
+            runbook_url=http_url(
+                self._links.from_annotation(alert.annotations.get("runbook_url", ""))
+            ),
             console_url=self._links.alert(row.id),
             dashboard_url=self._links.charger_dashboard(
                 labels.get("charge_point_id", ""), site=site, client=labels.get("client", "")
@@ -116,6 +132,11 @@ class Translate:
 
 def _has_code(labels: Mapping[str, str]) -> bool:
     return bool(labels.get("error_code") or labels.get("vendor_error_code"))
+
+
+def _line(text: str) -> str:
+    """Catalog text on one line (a template gives each part its own line)."""
+    return " ".join(text.split())
 
 
 def _soc_percent(annotation: str) -> str:
