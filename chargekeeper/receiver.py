@@ -297,6 +297,14 @@ def register(app: typer.Typer) -> None:
                 typer.echo(problem, err=True)
             raise typer.Exit(2) from None
         try:
-            uvicorn.run(built.app, host=host, port=port, log_level="warning", access_log=False)
+            uvicorn.run(
+                built.app,
+                host=host,
+                port=port,
+                log_level="warning",
+                access_log=False,
+                # X-Forwarded-For is believed only from console.yaml's trusted_proxies.
+                forwarded_allow_ips=built.console.context.config.forwarded_allow_ips(),
+            )
         finally:
             built.close()

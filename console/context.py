@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +30,14 @@ class ConsoleContext:
     links: Links
     # The one bearer check of /api/v1 (webhook token and console API tokens).
     bearer: BearerAuth
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are ``Secure``: as ``console.yaml`` says, else when technicians reach
+        the console over https (its public URL). Read per request: the config can be swapped."""
+        if self.config.secure_cookies is not None:
+            return self.config.secure_cookies
+        return urlsplit(self.links.console).scheme == "https"
 
     def site_zone(self, site_id: str) -> ZoneInfo:
         site = self.fleet.site(site_id)

@@ -4,7 +4,8 @@
 alertmanager_url: http://127.0.0.1:9093   # where acks create silences; omitted: no silences
 language: fr                              # default UI language (en | fr)
 session_hours: 12                         # a login lasts this long
-secure_cookies: true                      # send the session cookie over HTTPS only
+secure_cookies: true                      # HTTPS-only cookies (omitted: if links.console is https)
+trusted_proxies: [10.0.0.0/8]             # reverse proxies whose X-Forwarded-For is believed
 refresh_seconds: 5                        # how often the alert list refreshes itself
 silence_days: 7                           # the longest an ack silences an alert still firing
 prometheus_url: http://127.0.0.1:9090     # rules preview queries; reloaded after a policy edit
@@ -15,6 +16,11 @@ alertmanager_peers: [http://alertmanager-2:9093]   # the cluster's other members
 ``render_dir`` and the two URLs are what the Rules and Routing editors need to make an edit
 live; without them the editors show the configuration read-only. ``chargekeeper up`` passes
 its own values on the receiver's command line.
+
+``trusted_proxies`` (addresses or CIDR networks, default none) are the only peers whose
+``X-Forwarded-For`` names the client: the login throttle counts failures per client address,
+and a header believed from anyone lets every guess claim a new address. The server applies it
+(uvicorn's ``forwarded_allow_ips``, see :meth:`ConsoleConfig.forwarded_allow_ips`).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypedDict
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 
 from chargekeeper.config.fleet import Strict
 from chargekeeper.config.loader import load_model
@@ -34,7 +40,9 @@ class ConsoleConfig(Strict):
     alertmanager_url: str | None = None
     language: Literal["en", "fr"] = "en"
     session_hours: float = Field(default=12.0, gt=0)
-    secure_cookies: bool = False
+    # None: Secure when the console's public URL (receiver.yaml links.console) is https.
+    # false is an explicit opt-out, for a console reached over plain http whatever its URL.
+    secure_cookies: bool | None = None
     refresh_seconds: float = Field(default=5.0, ge=1)
     # An ack silences "until the alert resolves": the console expires the silence on
     # resolution; this bounds it in case the resolution never arrives.
@@ -45,6 +53,12 @@ class ConsoleConfig(Strict):
     # The other Alertmanagers of a gossip cluster (alertmanager_url is one member): a routing
     # edit is reloaded and confirmed on every member.
     alertmanager_peers: list[str] = Field(default_factory=list)
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+
+    def forwarded_allow_ips(self) -> list[str]:
+        """``trusted_proxies`` as uvicorn's ``forwarded_allow_ips``: an empty list trusts no
+        peer (uvicorn's own default trusts loopback, and so any local process or proxy)."""
+        return [str(network) for network in self.trusted_proxies]
 
 
 class ConsoleOverrides(TypedDict, total=False):

@@ -3,6 +3,7 @@ PostgreSQL supported), part of the kernel: models, sessions, migrations, and the
 that makes every datetime read back aware on both engines."""
 
 from chargekeeper.store.accounts import AlertSilence, ApiToken, ChargerNote, ConfigChange, User
+from chargekeeper.store.logins import LoginSession
 from chargekeeper.store.models import (
     Acknowledgement,
     Alert,
@@ -27,6 +28,7 @@ __all__ = [
     "Delivery",
     "DeliveryAlert",
     "DeliveryState",
+    "LoginSession",
     "NotifiedAlertState",
     "User",
     "UtcDateTime",

@@ -1,8 +1,8 @@
 """SQLAlchemy 2 models of the store: what Alertmanager sent, the alerts, the delivery outbox,
 the acknowledgements.
 
-The receiver writes these and the console reads them; ``accounts.py`` holds the console's own
-tables. Every table shares one metadata, which the Alembic migrations build.
+The receiver writes these and the console reads them; ``accounts.py`` and ``logins.py`` hold the
+console's own tables. Every table shares one metadata, which the Alembic migrations build.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
-"""The signed session cookie: who is logged in and their CSRF token, tamper-proof and dated.
+"""The signed session cookie: who is logged in, which login, and its CSRF token.
 
-itsdangerous signs and timestamps the payload, so the server keeps no session table and a
-cookie older than ``max_age`` is refused. The secret lives in a file of the state directory,
-generated on first start with owner-only permissions.
+itsdangerous signs and timestamps the payload, so a forged or altered cookie, or one older
+than ``max_age``, is refused without a lookup. A genuine one is honoured only while its login
+is live in the store (``console.auth.logins``), which is what lets logout end it.
+The secret lives in a file of the state directory, generated on first start with owner-only
+permissions.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ SECRET_FILE = "console-session-secret"  # noqa: S105 - a file name, not a secret
 
 @dataclass(frozen=True)
 class SessionData:
-    """What the cookie carries: the user's id and the CSRF token bound to this login."""
+    """What the cookie carries: the user's id, the CSRF token bound to this login, and the
+    login's id in the store."""
 
     user_id: int
     csrf: str
+    sid: str
 
 
 def load_or_create_secret(state_dir: Path) -> str:
@@ -47,7 +51,7 @@ class SessionSigner:
         self.max_age_seconds = max_age_seconds
 
     def dumps(self, data: SessionData) -> str:
-        return self._serializer.dumps({"uid": data.user_id, "csrf": data.csrf})
+        return self._serializer.dumps({"uid": data.user_id, "csrf": data.csrf, "sid": data.sid})
 
     def loads(self, value: str) -> SessionData | None:
         """The session, or None for a forged, expired or malformed cookie."""
@@ -57,11 +61,12 @@ class SessionSigner:
             return None
         if not isinstance(raw, dict):
             return None
-        uid, csrf = raw.get("uid"), raw.get("csrf")
-        if not isinstance(uid, int) or not isinstance(csrf, str):
+        uid, csrf, sid = raw.get("uid"), raw.get("csrf"), raw.get("sid")
+        # A cookie from before logins were stored has no sid: its user logs in again.
+        if not isinstance(uid, int) or not isinstance(csrf, str) or not isinstance(sid, str):
             return None
-        return SessionData(uid, csrf)
+        return SessionData(uid, csrf, sid)
 
     @staticmethod
     def new(user_id: int) -> SessionData:
-        return SessionData(user_id, secrets.token_urlsafe(32))
+        return SessionData(user_id, secrets.token_urlsafe(32), secrets.token_urlsafe(32))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from chargekeeper.store import ApiToken, User
 from chargekeeper.store.tokens import TOKEN_PREFIX, token_digest
+from console.auth.names import username_key
 from console.auth.users import UserError
 
 
@@ -21,7 +22,7 @@ def issue_api_token(sessions: sessionmaker[Session], username: str, name: str) -
         raise UserError("token name: 1-64 characters")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with sessions.begin() as session:
-        user = session.scalar(select(User).where(User.username == username))
+        user = session.scalar(select(User).where(User.username == username_key(username)))
         if user is None:
             raise UserError(f"no user {username!r}")
         session.add(

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from chargekeeper.store import User
+from console.auth.names import username_key
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ class UserError(ValueError):
 
 
 def create_user(sessions: sessionmaker[Session], username: str, password: str, role: Role) -> User:
-    """Store a new user with an argon2 hash of ``password``."""
-    username = username.strip()
+    """Store a new user, named in canonical form, with an argon2 hash of ``password``."""
+    username = username_key(username)
     if not username or len(username) > 64 or any(ch.isspace() or ch == ":" for ch in username):
         raise UserError(f"username {username!r}: 1-64 characters, no spaces or ':'")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -82,7 +83,7 @@ def create_user(sessions: sessionmaker[Session], username: str, password: str, r
 def authenticate(sessions: sessionmaker[Session], username: str, password: str) -> User | None:
     """The user if ``password`` is theirs, else None (same work whether or not they exist)."""
     with sessions() as session:
-        user = session.scalar(select(User).where(User.username == username.strip()))
+        user = session.scalar(select(User).where(User.username == username_key(username)))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):

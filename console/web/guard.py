@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import HTTPException, Request, status
 
 from chargekeeper.store import User
-from console.auth import Role, SessionData
+from console.auth import Role, SessionData, login_user
 from console.context import ConsoleContext
 
 SESSION_COOKIE = "ck_session"
@@ -24,12 +24,12 @@ def _login_redirect(request: Request) -> HTTPException:
 
 
 def page_user(ctx: ConsoleContext, request: Request) -> tuple[User, SessionData]:
-    """The logged-in user and session, or a redirect to the login page."""
+    """The logged-in user and session, or a redirect to the login page: the cookie must be
+    genuine, unexpired, and name a login still live in the store (logout closes it)."""
     raw = request.cookies.get(SESSION_COOKIE)
     data = ctx.signer.loads(raw) if raw else None
     if data is not None:
-        with ctx.sessions() as session:
-            user = session.get(User, data.user_id)
+        user = login_user(ctx.sessions, data)
         if user is not None:
             return user, data
     raise _login_redirect(request)

@@ -1,4 +1,9 @@
-"""Login and logout: throttled, CSRF-protected (double-submit cookie before a session exists)."""
+"""Login and logout: throttled, CSRF-protected (double-submit cookie before a session exists).
+
+The throttle counts the client's address as the server sees it: the peer, or what a proxy
+listed in ``console.yaml``'s ``trusted_proxies`` forwarded (see :mod:`console.settings`).
+Logout closes the login in the store, so its cookie is refused from then on.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from console.auth import SessionSigner, authenticate
+from console.auth import authenticate, close_login, open_login
 from console.context import ConsoleContext
 from console.i18n import LANG_COOKIE, LANGUAGES
 from console.web.guard import SESSION_COOKIE, check_csrf, page_user, safe_next
@@ -20,7 +25,6 @@ LOGIN_CSRF_COOKIE = "ck_login_csrf"
 
 def login_router(ctx: ConsoleContext) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    secure = ctx.config.secure_cookies
 
     def login_form(request: Request, error: str = "", status_code: int = 200) -> HTMLResponse:
         token = secrets.token_urlsafe(32)
@@ -35,7 +39,7 @@ def login_router(ctx: ConsoleContext) -> APIRouter:
             user=None,
         )
         response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=ctx.secure_cookies
         )
         return response
 
@@ -65,28 +69,39 @@ def login_router(ctx: ConsoleContext) -> APIRouter:
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            ctx.signer.dumps(SessionSigner.new(user.id)),
+            ctx.signer.dumps(open_login(ctx.sessions, user.id, ctx.signer.max_age_seconds)),
             max_age=ctx.signer.max_age_seconds,
             httponly=True,
             samesite="lax",
-            secure=secure,
+            secure=ctx.secure_cookies,
         )
-        response.delete_cookie(LOGIN_CSRF_COOKIE)
+        response.delete_cookie(
+            LOGIN_CSRF_COOKIE, httponly=True, samesite="strict", secure=ctx.secure_cookies
+        )
         return response
 
     @router.post("/logout")
     def logout(request: Request, csrf: Annotated[str, Form(max_length=128)]) -> RedirectResponse:
         _user, data = page_user(ctx, request)
         check_csrf(data, csrf)
+        close_login(ctx.sessions, data.sid)
         response = RedirectResponse("/login", status_code=303)
-        response.delete_cookie(SESSION_COOKIE)
+        response.delete_cookie(
+            SESSION_COOKIE, httponly=True, samesite="lax", secure=ctx.secure_cookies
+        )
         return response
 
     @router.get("/language/{language}")
     def switch_language(language: str, request: Request) -> RedirectResponse:
         response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         if language in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="lax")
+            response.set_cookie(
+                LANG_COOKIE,
+                language,
+                max_age=365 * 86400,
+                samesite="lax",
+                secure=ctx.secure_cookies,
+            )
         return response
 
     return router

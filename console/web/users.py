@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import delete, select
 
 from chargekeeper.store import ApiToken, User
-from console.auth import Role, SessionData, create_user
+from console.auth import Role, SessionData, close_logins_of, create_user
 from console.auth.users import UserError
 from console.context import ConsoleContext
 from console.web.guard import check_csrf, page_user
@@ -83,6 +83,7 @@ def users_router(ctx: ConsoleContext) -> APIRouter:
             raise HTTPException(status.HTTP_409_CONFLICT, "an admin cannot remove themselves")
         with ctx.sessions.begin() as session:
             session.execute(delete(ApiToken).where(ApiToken.user_id == user_id))
+            close_logins_of(session, user_id)
             session.execute(delete(User).where(User.id == user_id))
         return RedirectResponse("/users", status_code=303)
 

@@ -143,8 +143,19 @@ class ThreadedReceiver:
         self.built = built
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        console = built.console.context
+        # Tests speak plain http to 127.0.0.1 while receiver.yaml names the console
+        # https://console.example: Secure cookies (automatic for an https URL) would never
+        # come back.
+        if console.config.secure_cookies is None:
+            console.config = console.config.model_copy(update={"secure_cookies": False})
         config = uvicorn.Config(
-            built.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            built.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            forwarded_allow_ips=console.config.forwarded_allow_ips(),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

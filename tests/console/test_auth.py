@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,10 +29,20 @@ from tests.console.support import (
     TECH,
     VIEWER,
     alert_ids,
+    build,
     csrf_of,
     log_in,
     post_webhook,
 )
+
+# The test config's console URL is https while these tests speak plain http to 127.0.0.1:
+# say so, or the cookies are Secure and never come back (tests/security checks they are).
+PLAIN_HTTP = "refresh_seconds: 1\nsecure_cookies: false\n"
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Receiver:
+    return build(tmp_path, PLAIN_HTTP)
 
 
 @pytest.fixture
@@ -99,6 +110,41 @@ def test_limiter_counts_per_user_and_per_address_in_a_window() -> None:
     now[0] = 61.0
     assert not limiter.blocked("alice", "10.0.0.9")
     assert not limiter.blocked("someone-else", "10.0.0.50")
+
+
+def test_limiter_keys_names_canonically_and_stays_bounded() -> None:
+    now = [0.0]
+    limiter = LoginLimiter(max_failures=2, window_seconds=60, max_keys=4, clock=lambda: now[0])
+    assert not limiter.blocked("nobody", "10.0.0.1") and len(limiter) == 0  # asking stores nothing
+    limiter.failed("Alice ", "10.0.0.1")
+    limiter.failed("\talice", "10.0.0.2")
+    assert limiter.blocked("ALICE", "10.0.0.9")  # one user, however typed
+    now[0] = 30.0
+    limiter.failed("bob", "10.0.0.3")
+    limiter.failed("carol", "10.0.0.3")  # six keys failed: the two whose last failure is oldest go
+    assert len(limiter) == 4 and not limiter.blocked("alice", "10.0.0.9")
+    assert limiter.blocked("someone", "10.0.0.3")
+    now[0] = 91.0  # every failure is now older than the window: the next one drops them
+    limiter.failed("dave", "10.0.0.4")
+    assert len(limiter) == 2
+    limiter.succeeded("Dave")
+    assert len(limiter) == 1  # the address stays counted
+
+
+def test_a_cookie_without_a_login_id_is_refused(tmp_path: Path) -> None:
+    # Cookies signed before logins were stored name no login: their users log in again.
+    secret = load_or_create_secret(tmp_path)
+    old = URLSafeTimedSerializer(secret, salt="chargekeeper-console-session")
+    assert SessionSigner(secret, 3600).loads(old.dumps({"uid": 1, "csrf": "x"})) is None
+
+
+def test_user_names_are_stored_and_found_in_canonical_form(
+    sessions: sessionmaker[Session],
+) -> None:
+    assert create_user(sessions, " Bob\t", "bob-password-1", Role.VIEWER).username == "bob"
+    assert authenticate(sessions, "BOB ", "bob-password-1") is not None
+    with pytest.raises(UserError, match="already exists"):
+        create_user(sessions, "bob", "another-password", Role.VIEWER)
 
 
 def test_pages_need_a_login_and_return_there_after_it(client: httpx.Client) -> None:
