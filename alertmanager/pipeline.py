@@ -33,7 +33,7 @@ from alertmanager.stages.store import StoreStage, stored_alerts
 from alertmanager.stages.translate import Translate
 from chargekeeper.clock import Clock, utc_now
 from chargekeeper.links import Links
-from chargekeeper.routing import RecipientResolver
+from chargekeeper.routing import OPERATIONS_RECEIVER, RecipientResolver
 from chargekeeper.store import WebhookReceipt
 from translator import Translator, UnknownCodeRecorder
 
@@ -127,7 +127,10 @@ class Pipeline:
                 return 0
             payload = WebhookPayload.model_validate(receipt.payload)
             self._translate.note_unknown(payload)
-            alerts = stored_alerts(session, payload, self._notify_resolved)
+            # The operations contacts hear every recovery of the pipeline they were told was
+            # broken (the receiver's missing Watchdog included), whatever notify_resolved says.
+            operations = payload.receiver == OPERATIONS_RECEIVER
+            alerts = stored_alerts(session, payload, None if operations else self._notify_resolved)
             notices = self.route(payload.receiver, alerts, Origin(receipt.id, receipt.group_key))
             recorded = self.tell(session, notices)
             receipt.processed_at = self._clock()

@@ -16,6 +16,7 @@ from alertmanager.payload import WebhookPayload
 from alertmanager.pipeline import Pipeline
 from alertmanager.resolution import resolution_webhooks
 from alertmanager.stages.deliver import OutboxWorker
+from alertmanager.watchdog import WatchdogMonitor
 from chargekeeper.resolutions import ResolutionNotStored
 from chargekeeper.store import Alert
 
@@ -49,11 +50,13 @@ class ReceiverService:
         escalator: Escalator | None = None,
         poll_interval: float = 1.0,
         escalation_interval: float = 5.0,
+        watchdog: WatchdogMonitor | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.worker = worker
         self.metrics = metrics
         self.escalator = escalator
+        self.watchdog = watchdog
         self._poll = poll_interval
         self._escalation_interval = escalation_interval
         self._stored = asyncio.Event()
@@ -119,6 +122,10 @@ class ReceiverService:
             self._tasks.append(
                 asyncio.create_task(self._escalation_loop(self.escalator), name="escalation")
             )
+        if self.watchdog is not None:
+            self._tasks.append(
+                asyncio.create_task(self._watchdog_loop(self.watchdog), name="watchdog")
+            )
 
     async def stop(self) -> None:
         """Cancel the background tasks, then wait for the blocking calls they left running
@@ -164,3 +171,20 @@ class ReceiverService:
                 continue
             if enqueued:
                 self.worker.wake()
+
+    async def _watchdog_loop(self, watchdog: WatchdogMonitor) -> None:
+        """Store what the missing or returning Watchdog calls for; processing tells the
+        operations contacts (``alertmanager.watchdog``)."""
+        while True:
+            await asyncio.sleep(watchdog.check_interval)
+            try:
+                webhooks = await self._blocking.run(watchdog.due)
+                for payload, raw in webhooks:
+                    receipt_id = await self.store(payload, raw)
+                    log.warning(
+                        "Watchdog %s: stored as webhook %d for the operations contacts",
+                        "missing" if payload.status == "firing" else "back",
+                        receipt_id,
+                    )
+            except Exception:
+                log.exception("the Watchdog check failed; trying again at the next interval")

@@ -7,6 +7,7 @@ database_url: sqlite:////var/lib/ck/receiver.sqlite3   # default: <state dir>/re
 links: {console: https://ck.example, dashboard: https://grafana.example/d/chargekeeper-charger}
 #   console omitted: public_url, else http://127.0.0.1:9095 (`receiver --console-url` overrides)
 notify_resolved: [disconnection, error]   # families whose resolution is sent; omitted: all
+watchdog_timeout: 3m                # no Watchdog this long: the receiver tells operations
 local_providers: true               # demo: run the local SMTP server and SMS endpoint
 smtp: {host: relay.example, port: 587, tls: starttls, sender: ck@example, username: ck,
        password_file: smtp-password}
@@ -34,7 +35,9 @@ from alertmanager.notify.sms import TWILIO_API
 from alertmanager.outbox import RetryPolicy
 from chargekeeper.config.fleet import Strict
 from chargekeeper.config.loader import ConfigError, load_model
+from chargekeeper.config.policy import Seconds
 from chargekeeper.links import DEFAULT_CONSOLE_URL, Links
+from chargekeeper.routing import DEFAULT_WATCHDOG_TIMEOUT
 
 RECEIVER_FILE = "receiver.yaml"
 # The local SMS endpoint's account sid (not a secret). Its auth token, which also signs the
@@ -90,6 +93,9 @@ class ReceiverConfig(Strict):
     # Without token_file the receiver refuses to start unless this is true (or the command
     # line's --insecure-no-webhook-token): anyone reaching it could then post forged alerts.
     insecure_no_webhook_token: bool = False
+    # Seconds without a Watchdog before the receiver tells the operations contacts itself
+    # (alertmanager/watchdog.py); at least twice routing.yaml's watchdog.repeat_interval + 30 s.
+    watchdog_timeout: Seconds = DEFAULT_WATCHDOG_TIMEOUT
     # The receiver's public base URL: Twilio's callbacks are signed over it, and the status
     # callback defaults to <public_url>/api/v1/sms/status.
     public_url: str | None = None

@@ -35,6 +35,7 @@ from alertmanager.settings import (
 )
 from alertmanager.smshooks import SmsHooks
 from alertmanager.stages.deliver import OutboxWorker, RateLimiter
+from alertmanager.watchdog import WatchdogMonitor
 from chargekeeper.api import BearerAuth
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.net import free_port
@@ -109,6 +110,8 @@ def build_receiver(
 
     limiters = {"sms": RateLimiter(sms_settings.rate_per_second)}
     service = build_service(config, sessions, fleet, resolve, state_dir, notifiers, limiters, plan)
+    if routing is not None:
+        service.watchdog = WatchdogMonitor(sessions, routing, config.watchdog_timeout)
     hooks = SmsHooks(
         sessions, service.worker.outbox, service.metrics, sms_settings.auth_token, config.public_url
     )

@@ -1,5 +1,5 @@
-"""Run the stack's external servers (Prometheus, Alertmanager, influxd) as supervised child
-processes.
+"""Run the stack's external servers (Prometheus, Alertmanager, influxd, the receiver) as child
+processes, which ``chargekeeper.up.supervisor`` restarts when they die.
 
 Each child logs to a file in the state directory, is ready when its health URL answers, and is
 stopped with SIGTERM (then SIGKILL) when the stack shuts down. A missing binary is reported with
@@ -76,6 +76,12 @@ class ChildProcess:
                         return
                 await asyncio.sleep(0.2)
         raise StackError(f"{self.name} did not become ready within {within:.0f}s: {self.log_path}")
+
+    async def wait(self) -> int:
+        """Until the process exits (started with :meth:`start`); its exit status."""
+        if self.process is None:
+            raise StackError(f"{self.name} was never started")
+        return await self.process.wait()
 
     def log_tail(self, lines: int = 15) -> str:
         try:

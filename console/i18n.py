@@ -361,6 +361,13 @@ _CATALOG: Mapping[str, tuple[str, str]] = {
     "routing_diff": ("routing.yaml before → after", "routing.yaml avant → après"),
     "routing_no_changes": ("No routing change yet.", "Aucune modification du routage."),
     # --- alerts pages (issue 14): add this part's strings below this line
+    "title_chargekeeperwatchdogmissing": ("No Watchdog", "Watchdog absent"),
+    "text_chargekeeperwatchdogmissing": (
+        "No Watchdog reaches the receiver: Prometheus or Alertmanager is down, alerts may "
+        "reach nobody.",
+        "Aucun Watchdog ne parvient au récepteur : Prometheus ou Alertmanager est arrêté, les "
+        "alertes risquent de n'atteindre personne.",
+    ),
     # Column heads, the "who was told" cell and its reasons, durations.
     "told": ("Told", "Prévenus"),
     "told_who": ("{who} ({channels})", "{who} ({channels})"),

@@ -231,9 +231,11 @@ class Watchdog(Strict):
     """The always-firing ``Watchdog`` alert goes to a dead man's switch, never to people."""
 
     # A heartbeat service (e.g. a healthchecks ping URL). Omitted: the Chargekeeper receiver
-    # gets it under the receiver name 'deadman' and records the heartbeat.
+    # gets it under the receiver name 'deadman' and tells the operations contacts itself when
+    # it stops arriving (receiver.yaml ``watchdog_timeout``, alertmanager/README.md).
     url: str | None = None
-    # Must be shorter than the heartbeat service's timeout.
+    # Must be comfortably shorter than the timeout of whoever expects the heartbeat
+    # (``chargekeeper.routing.watchdog_timing_problem``).
     repeat_interval: Seconds = 60
 
 
@@ -247,6 +249,28 @@ class RoutingPolicy(Strict):
     coverage: list[Coverage] = Field(default_factory=list)
     timing: Timing = Field(default_factory=Timing)
     watchdog: Watchdog = Field(default_factory=Watchdog)
+    # Who hears of Chargekeeper's own health (family ``fleet``) on every channel they have, and
+    # of a missing Watchdog straight from the receiver. Omitted: the people of the fleet-wide
+    # coverages subscribed to family ``fleet`` (:meth:`operations_people`).
+    operations: People | None = None
+
+    def operations_people(self) -> People:
+        """The operations contacts as named, or by default whoever covers the whole fleet
+        (no sites, no clients) for family ``fleet``, at any severity or schedule."""
+        if self.operations is not None:
+            return self.operations
+        technicians: list[str] = []
+        teams: list[str] = []
+        for cov in self.coverage:
+            fleet_wide = not cov.sites and not cov.clients
+            if fleet_wide and any(
+                not s.families or "fleet" in s.families for s in cov.subscriptions
+            ):
+                technicians += cov.technicians
+                teams += cov.teams
+        return People(
+            technicians=list(dict.fromkeys(technicians)), teams=list(dict.fromkeys(teams))
+        )
 
     def technician(self, technician_id: str) -> Technician | None:
         return next((t for t in self.technicians if t.id == technician_id), None)
@@ -315,6 +339,17 @@ def reference_problems(routing: RoutingPolicy, fleet: Fleet) -> list[tuple[Loc, 
             if member not in tech_ids:
                 problems.append(
                     (("teams", t_index, "members", m_index), f"unknown technician {member!r}")
+                )
+    if routing.operations is not None:
+        problems += _unknown_people(routing, routing.operations, ("operations",))
+        for tech in routing.members(routing.operations):
+            if tech.email is None and tech.phone is None:
+                problems.append(
+                    (
+                        ("operations",),
+                        f"technician {tech.id!r} has neither email nor phone: an operations "
+                        "contact must be reachable on at least one channel",
+                    )
                 )
     site_ids = {s.id for s in fleet.sites}
     client_ids = {c.id for c in fleet.clients}

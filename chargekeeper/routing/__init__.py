@@ -14,6 +14,7 @@ Both sides ask the same code, so what Alertmanager does and what the console sho
 - ``live``: the policy in force (swapped by the console without a restart) and the
   receiver's resolver and escalation plan read from it.
 - ``alertmanager_config``: ``alertmanager.yml`` rendered from the route plan.
+- ``watchdog``: whether the Watchdog's repeat interval fits the receiver's timeout.
 """
 
 from chargekeeper.routing.alertmanager_config import (
@@ -33,6 +34,9 @@ from chargekeeper.routing.live import (
     routing_resolver,
 )
 from chargekeeper.routing.plan import (
+    META_FAMILY,
+    META_SEVERITIES,
+    OPERATIONS_COVERAGE,
     WATCHDOG_ALERT,
     PlannedRoute,
     RoutingView,
@@ -44,27 +48,40 @@ from chargekeeper.routing.plan import (
 from chargekeeper.routing.recipients import (
     DEAD_MANS_SWITCH_RECEIVER,
     NOBODY_RECEIVERS,
+    OPERATIONS_RECEIVER,
     RECORD_RECEIVER,
     UNROUTED_RECEIVER,
     Recipient,
     UnknownReceiverError,
     merge_recipients,
+    operations_contacts,
     receiver_name,
     recipient_of,
     recipients_for,
 )
 from chargekeeper.routing.schedule import Window, schedule_windows, weekday_indexes
+from chargekeeper.routing.watchdog import (
+    DEFAULT_WATCHDOG_TIMEOUT,
+    WATCHDOG_SLACK,
+    watchdog_timing_problem,
+)
 
 __all__ = [
     "DEAD_MANS_SWITCH_RECEIVER",
+    "DEFAULT_WATCHDOG_TIMEOUT",
     "GAP_STEP",
     "GROUP_BY",
     "INHIBIT_RULES",
+    "META_FAMILY",
+    "META_SEVERITIES",
     "NOBODY_RECEIVERS",
+    "OPERATIONS_COVERAGE",
+    "OPERATIONS_RECEIVER",
     "RECORD_RECEIVER",
     "SITE_FAMILIES",
     "UNROUTED_RECEIVER",
     "WATCHDOG_ALERT",
+    "WATCHDOG_SLACK",
     "WEBHOOK_PATH",
     "EscalationPlan",
     "EscalationStep",
@@ -80,6 +97,7 @@ __all__ = [
     "coverage_gaps",
     "escalation_for",
     "merge_recipients",
+    "operations_contacts",
     "receiver_name",
     "receivers_for",
     "recipient_of",
@@ -89,6 +107,7 @@ __all__ = [
     "routing_escalation",
     "routing_resolver",
     "schedule_windows",
+    "watchdog_timing_problem",
     "weekday_indexes",
     "who_is_told",
 ]

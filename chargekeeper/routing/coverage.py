@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import FAMILIES, Family, RoutingPolicy
 from chargekeeper.routing.plan import RoutingView
+from chargekeeper.routing.recipients import operations_contacts
 
 # The families a technician acts on; 'fleet' is Chargekeeper's own health, not a site's.
 SITE_FAMILIES: tuple[Family, ...] = tuple(f for f in FAMILIES if f != "fleet")
@@ -48,4 +49,25 @@ def coverage_gaps(routing: RoutingPolicy, fleet: Fleet, start: datetime) -> list
                     f"critical {family!r} alerts at site {site.id!r} reach nobody at times "
                     f"such as {local:%A %Y-%m-%d %H:%M} ({site.timezone})"
                 )
-    return gaps
+    return gaps + operations_gaps(routing)
+
+
+def operations_gaps(routing: RoutingPolicy) -> list[str]:
+    """The channels on which Chargekeeper's own alerts (and the receiver's missing-Watchdog
+    notice) reach no operations contact: a broken channel cannot report itself."""
+    channels = {c for contact in operations_contacts(routing) for c in contact.channels}
+    if not channels:
+        return [
+            "Chargekeeper's own alerts (family 'fleet') and a missing Watchdog reach nobody: "
+            "name operations contacts in routing.yaml (operations: {technicians: [...]}) or "
+            "cover family 'fleet' fleet-wide"
+        ]
+    return [
+        f"Chargekeeper's own alerts reach no operations contact by {name}: when the other "
+        f"channel fails, nobody is told; add an operations contact with {address}"
+        for channel, name, address in (
+            ("email", "email", "an email address"),
+            ("sms", "SMS", "a phone number"),
+        )
+        if channel not in channels
+    ]

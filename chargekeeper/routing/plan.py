@@ -17,8 +17,10 @@ from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import Channel, Coverage, RoutingPolicy
 from chargekeeper.routing.recipients import (
     DEAD_MANS_SWITCH_RECEIVER,
+    OPERATIONS_RECEIVER,
     Recipient,
     merge_recipients,
+    operations_contacts,
     receiver_name,
     recipients_for,
 )
@@ -26,6 +28,13 @@ from chargekeeper.routing.schedule import Window, schedule_windows
 
 # The always-firing heartbeat alert: it goes to the dead man's switch, never to people.
 WATCHDOG_ALERT = "Watchdog"
+# Chargekeeper's own health: the collector, Prometheus, Alertmanager, the receiver, delivery.
+META_FAMILY = "fleet"
+# The meta alerts that page (the Watchdog, 'info', never reaches the coverage routes).
+META_SEVERITIES = ("critical", "warning")
+# The operations route's coverage id: not a slug, so no coverage of the policy (and none of
+# its escalation tiers) can share it.
+OPERATIONS_COVERAGE = "operations contacts"
 
 
 @dataclass(frozen=True)
@@ -95,7 +104,25 @@ def route_plan(routing: RoutingPolicy, fleet: Fleet) -> list[PlannedRoute]:
                                 mute_on_holidays=mute,
                             )
                         )
+    if operations_contacts(routing):
+        plan.append(operations_route(routing))
     return plan
+
+
+def operations_route(routing: RoutingPolicy) -> PlannedRoute:
+    """Meta alerts to the operations contacts on every channel they have, at all times: the
+    channel that is broken (SMTP down: "notifications failing" by email) must not be the only
+    one that reports it."""
+    return PlannedRoute(
+        receiver=OPERATIONS_RECEIVER,
+        coverage_id=OPERATIONS_COVERAGE,
+        sites=(),
+        families=(META_FAMILY,),
+        severities=META_SEVERITIES,
+        schedules=(),
+        timezone=routing.timezone,
+        mute_on_holidays=False,
+    )
 
 
 def _label_matches(value: str | None, allowed: Sequence[str]) -> bool:

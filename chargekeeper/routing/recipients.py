@@ -27,6 +27,10 @@ RECORD_RECEIVER = "record"
 # the name stays known so that webhooks stored (or still retried) under it are read as before.
 UNROUTED_RECEIVER = "unrouted"
 NOBODY_RECEIVERS = frozenset({DEAD_MANS_SWITCH_RECEIVER, RECORD_RECEIVER, UNROUTED_RECEIVER})
+# Chargekeeper's own health (family ``fleet``) and the receiver's missing-Watchdog notice: the
+# operations contacts, each on every channel they have an address on, so a dead SMTP relay is
+# still reported by SMS and a dead SMS provider by email.
+OPERATIONS_RECEIVER = "operations"
 
 _RECEIVER = re.compile(r"^(tech|team):([^:]+):(email|sms|both)$")
 # Undoes Go's regexp.QuoteMeta, which Alertmanager applies to the payload's receiver name.
@@ -89,6 +93,8 @@ def recipients_for(receiver: str, routing: RoutingPolicy) -> list[Recipient]:
     receiver = _QUOTED_META.sub(r"\1", receiver)
     if receiver in NOBODY_RECEIVERS:
         return []
+    if receiver == OPERATIONS_RECEIVER:
+        return operations_contacts(routing)
     match = _RECEIVER.match(receiver)
     if match is None:
         raise UnknownReceiverError(f"{receiver!r} is not a Chargekeeper receiver name")
@@ -105,6 +111,17 @@ def recipients_for(receiver: str, routing: RoutingPolicy) -> list[Recipient]:
     if team is None:
         raise UnknownReceiverError(f"receiver {receiver!r}: no team {ident!r}")
     return [recipient_of(t, channels) for t in routing.members(People(teams=[ident]))]
+
+
+def operations_contacts(routing: RoutingPolicy) -> list[Recipient]:
+    """The operations contacts (``RoutingPolicy.operations_people``), each on every channel
+    they have an address on; empty when the policy names none."""
+    contacts = []
+    for tech in routing.members(routing.operations_people()):
+        channels = [c for c in CHANNELS if (tech.email if c == "email" else tech.phone)]
+        if channels:
+            contacts.append(recipient_of(tech, channels))
+    return contacts
 
 
 def merge_recipients(recipients: Iterable[Recipient]) -> list[Recipient]:

@@ -7,7 +7,8 @@ SMTP server and a local SMS endpoint, and a history store (influxd) the collecto
 Ctrl-C stops everything.
 
 Submodules: ``banner`` (the addresses that answer, who is on call), ``terminal`` (logging to
-a file, the summary line) and ``history`` (the demo's influxd).
+a file, the summary line), ``history`` (the demo's influxd) and ``supervisor`` (a child that
+dies is restarted, or the stack stops saying which and where its log is).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chargekeeper.config.fleet import Fleet
-from chargekeeper.processes import ChildProcess, find_binary
+from chargekeeper.processes import ChildProcess, StackError, find_binary
 from chargekeeper.render.prometheus import PrometheusSetup
 from chargekeeper.render.stack import (
     AlertmanagerSide,
@@ -36,7 +37,7 @@ from chargekeeper.render.stack import (
     render,
 )
 from chargekeeper.routing import WebhookTarget
-from chargekeeper.up.banner import Link, link_lines, on_call_now
+from chargekeeper.up.banner import Link, link_lines, on_call_now, operations_line
 from chargekeeper.up.history import (
     collector_history,
     create_database,
@@ -44,6 +45,7 @@ from chargekeeper.up.history import (
     influxd_process,
     report_command,
 )
+from chargekeeper.up.supervisor import Supervisor
 from chargekeeper.up.terminal import print_summaries, quiet_terminal
 from exporter.cli import run_exporter
 from exporter.settings import ExporterSettings
@@ -233,6 +235,7 @@ async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports
         loop.add_signal_handler(signum, stop.set)
     fleets: list[SimulatedFleet] = []
     summaries: asyncio.Task[None] | None = None
+    supervisor: asyncio.Task[str] | None = None
     try:
         for child in children:
             log.info("starting %s (log: %s)", child.name, child.log_path)
@@ -263,8 +266,19 @@ async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports
         summaries = asyncio.create_task(
             print_summaries(f"http://{_address(ports.prometheus)}", outbox), name="summaries"
         )
+        supervisor = asyncio.create_task(Supervisor(children).run(), name="supervisor")
+        await asyncio.wait({exporter, supervisor}, return_when=asyncio.FIRST_COMPLETED)
+        if supervisor.done():
+            stop.set()  # the exporter stops too
+            await exporter
+            raise StackError(supervisor.result())
         await exporter
     finally:
+        if supervisor is not None:
+            # Before the children stop on purpose: those exits are not deaths to restart.
+            supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await supervisor
         if summaries is not None:
             summaries.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -305,6 +319,7 @@ async def banner(
         f"  chargers connect to    ws://{_address(ports.ocpp)}/<charge_point_id>",
         f"  logs                   {state_dir / 'logs'}",
         f"  on call now            {on_call}",
+        f"  stack health told to   {operations_line(sources.routing)}",
     ]
     if console_login is not None:
         user, _, password = console_login.partition(":")

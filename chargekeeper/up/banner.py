@@ -16,7 +16,12 @@ import httpx
 
 from chargekeeper.config.fleet import Fleet
 from chargekeeper.config.routing import CHANNELS, RoutingPolicy
-from chargekeeper.routing import RoutingView, recipients_for
+from chargekeeper.routing import (
+    OPERATIONS_COVERAGE,
+    RoutingView,
+    operations_contacts,
+    recipients_for,
+)
 
 PROBE_TIMEOUT_S = 2.0
 
@@ -65,7 +70,8 @@ def on_call_now(routing: RoutingPolicy | None, fleet: Fleet, at: datetime) -> st
     channels: dict[str, set[str]] = {}
     when: dict[str, set[str]] = {}
     for route in view.plan:
-        if not view.active(route, at):
+        # The operations contacts hear of the stack's own health only: not on call for chargers.
+        if route.coverage_id == OPERATIONS_COVERAGE or not view.active(route, at):
             continue
         active = [s for s in route.schedules if _schedule_active(view, route.timezone, s, at)]
         for person in recipients_for(route.receiver, routing):
@@ -77,6 +83,16 @@ def on_call_now(routing: RoutingPolicy | None, fleet: Fleet, at: datetime) -> st
         f"{person} ({'+'.join(_channel(c) for c in CHANNELS if c in channels[person])}, "
         f"{'/'.join(sorted(when[person]))})"
         for person in sorted(channels)
+    )
+
+
+def operations_line(routing: RoutingPolicy | None) -> str:
+    """Who hears of the stack's own health (meta alerts, a missing Watchdog), on which channels."""
+    contacts = operations_contacts(routing) if routing is not None else []
+    if not contacts:
+        return "nobody (name operations contacts in routing.yaml)"
+    return ", ".join(
+        f"{c.technician_id} ({'+'.join(_channel(ch) for ch in c.channels)})" for c in contacts
     )
 
 

@@ -153,3 +153,25 @@ def test_a_coverage_of_clients_without_sites_is_an_error(tmp_path: Path) -> None
     assert caught.value.problems == [
         f"{path}:3: coverage[0].clients: covers no site: these clients have no sites"
     ]
+
+
+def test_operations_contacts_must_exist_and_be_reachable(tmp_path: Path, fleet: Fleet) -> None:
+    path = write(
+        tmp_path,
+        """
+        technicians:
+          - {id: alice, name: Alice, email: alice@example.com}
+          - {id: ghost, name: No address}
+        operations:
+          technicians: [alice, ghost, zed]
+          teams: [nobody]
+        """,
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_routing(path, fleet)
+    assert caught.value.problems == [
+        f"{path}:5: operations.technicians[2]: unknown technician 'zed'",
+        f"{path}:6: operations.teams[0]: unknown team 'nobody'",
+        f"{path}:5: operations: technician 'ghost' has neither email nor phone: an operations "
+        "contact must be reachable on at least one channel",
+    ]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from chargekeeper.net import free_port
 from chargekeeper.up.terminal import read_summary
@@ -217,6 +218,16 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
         assert summary.chargers == 48 and summary.connected is not None
         assert summary.connected >= 45 and summary.sms is not None and summary.sms >= 1
         assert summary.critical is not None and summary.critical >= 1
+        # A receiver that dies is restarted, and the terminal says so (issue 15, finding 5).
+        (child,) = [
+            c for c in psutil.Process(proc.pid).children() if "receiver" in c.cmdline()[1:3]
+        ]
+        child.kill()
+        _wait(
+            "the receiver restarted", lambda: "receiver restarted" in terminal.read_text(), 60, up
+        )
+        assert "receiver exited with status -9; restarting it" in terminal.read_text()
+        assert httpx.get(f"{receiver}/healthz", timeout=5).status_code == 200
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)

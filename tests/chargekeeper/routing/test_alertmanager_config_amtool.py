@@ -86,13 +86,14 @@ ROUTES_TABLE: list[tuple[dict[str, str], list[str]]] = [
         },
         ["team:north:both", "team:north:both", "tech:dan:sms", "tech:noc:email"],
     ),
+    # Meta alerts also go to the operations contacts, on every channel they have (issue 15).
     (
         {"alertname": "ChargekeeperCollectorDown", "family": "fleet", "severity": "critical"},
-        ["tech:noc:email"],
+        ["tech:noc:email", "operations"],
     ),
     (
         {"alertname": "ChargekeeperPolicyMissing", "family": "fleet", "severity": "warning"},
-        ["tech:noc:email"],
+        ["tech:noc:email", "operations"],
     ),
     ({"alertname": "Watchdog", "family": "fleet", "severity": "info"}, ["deadman"]),
     # No coverage takes info alerts at a site nobody names: recorded, nobody told.

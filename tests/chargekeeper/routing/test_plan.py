@@ -56,11 +56,12 @@ from tests.chargekeeper.routing.routing_support import (
         ),
         # 07:30 Zurich time: the depot's engineer and the desk, who cover it at all hours.
         (GENEVA_FAULT_WARNING, "2026-11-25T06:30", {"eva": ("sms",), "noc": ("email",)}),
-        # Chargekeeper's own health has no site: the fleet-wide coverage only.
+        # Chargekeeper's own health has no site: the fleet-wide coverage, and the operations
+        # contacts on every channel they have (the desk has no phone, Alice has).
         (
             {"alertname": "ChargekeeperCollectorDown", "family": "fleet", "severity": "critical"},
             "2026-11-28T03:00",
-            {"noc": ("email",)},
+            {"noc": ("email",), "alice": ("email", "sms")},
         ),
         # The Watchdog never reaches people.
         ({"alertname": "Watchdog", "family": "fleet", "severity": "info"}, "2026-11-25T10:00", {}),
