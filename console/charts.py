@@ -91,9 +91,14 @@ def _line(series: Sequence[Series], scale: float = 1.0) -> dict[str, list[list[f
 
 
 def charger_history(
-    prometheus: PrometheusQueries, charge_point_id: str, period: str, now: datetime
+    prometheus: PrometheusQueries,
+    charge_point_id: str,
+    period: str,
+    now: datetime,
+    timezone: str = "UTC",
 ) -> dict[str, object]:
-    """A charger's last 24 h or 7 d: status segments, power (kW) and SoC (%) per connector."""
+    """A charger's last 24 h or 7 d: status segments, power (kW) and SoC (%) per connector;
+    ``timezone`` (its site's) is the one the page shows times in, so the axis speaks it too."""
     span, step = HISTORY_RANGES[period]
     end = now
     start = end - span
@@ -113,6 +118,7 @@ def charger_history(
     return {
         "charge_point_id": charge_point_id,
         "period": period,
+        "timezone": timezone,
         "start": start.timestamp(),
         "end": end.timestamp(),
         "timeline": [
@@ -164,6 +170,7 @@ def site_availability(
     Three queries per time zone, whatever the number of sites: the month so far, the full days
     (a range query stepping a day at a time), and today so far.
     """
+    clients = {client.id: client.name for client in fleet.clients}
     by_zone: dict[str, list[Site]] = {}
     for site in fleet.sites:
         by_zone.setdefault(site.timezone, []).append(site)
@@ -202,7 +209,7 @@ def site_availability(
                 SiteAvailability(
                     site_id=site.id,
                     name=site.name or site.id,
-                    client=site.client,
+                    client=clients.get(site.client) or site.client,
                     month=start.strftime("%Y-%m"),
                     ratio=month.get(site.id),
                     days=values,

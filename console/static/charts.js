@@ -11,10 +11,13 @@
   };
   var LINE_COLOURS = ["#1565c0", "#6a1b9a", "#00838f", "#ad1457", "#558b2f", "#ef6c00"];
 
+  // Times on the charger's site clock, 24-hour, as the rest of the console shows them.
+  var zone = "UTC";
   function clock(seconds, withDay) {
-    var d = new Date(seconds * 1000);
-    var hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    return withDay ? d.toLocaleDateString([], { day: "2-digit", month: "2-digit" }) + " " + hm : hm;
+    var options = { timeZone: zone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    if (withDay) { options.day = "2-digit"; options.month = "2-digit"; }
+    return new Intl.DateTimeFormat(document.documentElement.lang || "en", options)
+      .format(new Date(seconds * 1000));
   }
 
   function timeAxis(start, end, withDay) {
@@ -64,6 +67,7 @@
   function draw(data) {
     charts.forEach(function (c) { c.destroy(); });
     charts = [];
+    zone = data.timezone || "UTC";
     var withDay = data.period !== "24h";
     var states = {};
     data.timeline.forEach(function (s) { (states[s.state] = states[s.state] || []).push(s); });

@@ -49,7 +49,9 @@ def charts_router(ctx: ConsoleContext, chart_js: Path = CHART_JS) -> APIRouter:
         if prometheus is None:
             raise HTTPException(503, "console.yaml has no prometheus_url: no history to draw")
         try:
-            data = charger_history(prometheus, charge_point_id, period, datetime.now(UTC))
+            charger = ctx.fleet.charger(charge_point_id)
+            zone = str(ctx.site_zone(charger.site)) if charger else "UTC"
+            data = charger_history(prometheus, charge_point_id, period, datetime.now(UTC), zone)
         except PrometheusUnavailable as exc:
             raise HTTPException(503, str(exc)) from None
         return JSONResponse(data, headers=SECURITY_HEADERS)

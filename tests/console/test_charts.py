@@ -210,6 +210,7 @@ def test_pages_draw_the_charts(prometheus: str, tmp_path: Path, browser: Browser
         assert client.get("/console/static/vendor/chart.min.js").status_code == 200
         data = client.get("/console/charts/chargers/CP-2", params={"period": "7d"})
         assert data.status_code == 200 and data.json()["period"] == "7d"
+        assert data.json()["timezone"] == "Europe/Paris"  # Lyon's: the page's clock
         assert (
             client.get("/console/charts/chargers/CP-2", params={"period": "1y"}).status_code == 400
         )
@@ -220,6 +221,7 @@ def test_pages_draw_the_charts(prometheus: str, tmp_path: Path, browser: Browser
         browser_log_in(page, base, "/availability", ADMIN)
         expect(page.locator("tr[data-site=lyon] .ratio")).to_have_text("75.00 %")
         expect(page.locator("tr[data-site=lyon]")).to_contain_text("Lyon <Part-Dieu>")
+        expect(page.locator("tr[data-site=lyon]")).to_contain_text("RetailCo")  # a name
         screenshot(page, "availability")
         page.goto(f"{base}/chargers/CP-2")
         expect(page.locator("#charger-charts")).to_have_attribute("data-drawn", "24h")
