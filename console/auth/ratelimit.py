@@ -1,7 +1,9 @@
-"""Login throttling: too many failures for one username or one address locks it for a while.
+"""Login throttling: too many failures for one username from one address, or from one address
+in all, locks that pair or that address for a while.
 
-Both keys are counted so that neither guessing many passwords for one user (from many
-addresses) nor trying one password on many users (from one address) goes unchecked. The
+There is no lock on a username alone: anyone could then lock a colleague out by failing five
+times under their name. Guessing one user's password is slowed per address (five tries per
+window), trying passwords on many users from one address by the address's own budget. The
 username is counted under its canonical form (:func:`console.auth.names.username_key`), the
 same key the login looks the user up by.
 
@@ -21,8 +23,10 @@ from collections.abc import Callable
 from console.auth.names import username_key
 
 # Five wrong passwords in fifteen minutes is more than a person mistyping and far too few
-# for guessing; a success clears the username's count.
+# for guessing; a success clears the count of that username from that address.
 MAX_FAILURES = 5
+# An address in all (an office behind one NAT holds several people who may mistype).
+MAX_ADDRESS_FAILURES = 4 * MAX_FAILURES
 WINDOW_SECONDS = 15 * 60
 # About 200 bytes a key, so at most a few megabytes. Evicting a key forgets its failures, so
 # an attacker must fail from enough addresses to push out 10,000 keys to reset one count.
@@ -51,18 +55,28 @@ class LoginLimiter:
 
     @staticmethod
     def keys(username: str, address: str) -> tuple[str, str]:
-        return (f"user:{username_key(username)}", f"addr:{address[:MAX_ADDRESS]}")
+        """The (username, address) pair's key and the address's."""
+        address = address[:MAX_ADDRESS]
+        return (f"pair:{username_key(username)}\n{address}", f"addr:{address}")
+
+    def _limit(self, key: str) -> int:
+        return (
+            self._max * MAX_ADDRESS_FAILURES // MAX_FAILURES
+            if key.startswith("addr:")
+            else self._max
+        )
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._failures)
 
     def blocked(self, username: str, address: str) -> bool:
-        """Whether either the username or the address has too many recent failures."""
+        """Whether the username from this address, or the address, has too many recent failures."""
         with self._lock:
             horizon = self._clock() - self._window
             return any(
-                len(self._recent(key, horizon)) >= self._max for key in self.keys(username, address)
+                len(self._recent(key, horizon)) >= self._limit(key)
+                for key in self.keys(username, address)
             )
 
     def failed(self, username: str, address: str) -> None:
@@ -70,14 +84,15 @@ class LoginLimiter:
             now = self._clock()
             horizon = now - self._window
             for key in self.keys(username, address):
-                kept = self._recent(key, horizon)[-(self._max - 1) :] if self._max > 1 else ()
+                limit = self._limit(key)
+                kept = self._recent(key, horizon)[-(limit - 1) :] if limit > 1 else ()
                 self._failures[key] = (*kept, now)
                 self._failures.move_to_end(key)
             self._forget(horizon)
 
-    def succeeded(self, username: str) -> None:
+    def succeeded(self, username: str, address: str) -> None:
         with self._lock:
-            self._failures.pop(self.keys(username, "")[0], None)
+            self._failures.pop(self.keys(username, address)[0], None)
 
     def _recent(self, key: str, horizon: float) -> tuple[float, ...]:
         return tuple(at for at in self._failures.get(key, ()) if at > horizon)

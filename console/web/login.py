@@ -65,7 +65,7 @@ def login_router(ctx: ConsoleContext) -> APIRouter:
         if user is None:
             ctx.limiter.failed(username, address)
             return login_form(request, "bad_login", 401)
-        ctx.limiter.succeeded(username)
+        ctx.limiter.succeeded(username, address)
         response = RedirectResponse(safe_next(next), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,

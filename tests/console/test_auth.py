@@ -97,18 +97,22 @@ def test_session_cookie_refuses_tampering_and_age(tmp_path: Path) -> None:
     assert SessionSigner(secret, max_age_seconds=-1).loads(cookie) is None
 
 
-def test_limiter_counts_per_user_and_per_address_in_a_window() -> None:
+def test_limiter_counts_per_user_and_address_and_per_address_in_a_window() -> None:
     now = [0.0]
     limiter = LoginLimiter(max_failures=3, window_seconds=60, clock=lambda: now[0])
-    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
-        limiter.failed("alice", address)
-    assert limiter.blocked("alice", "10.0.0.9")  # the user, from any address
-    assert not limiter.blocked("bob", "10.0.0.9")
-    for user in ("u1", "u2", "u3"):
+    for _ in range(3):
+        limiter.failed("alice", "10.0.0.8")
+    assert limiter.blocked("alice", "10.0.0.8")  # the user, from that address
+    assert not limiter.blocked("alice", "10.0.0.9")  # not from elsewhere: no lock on a name
+    assert not limiter.blocked("bob", "10.0.0.8")
+    for user in ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9"):
+        limiter.failed(user, "10.0.0.50")
+    assert not limiter.blocked("someone-else", "10.0.0.50")  # 9 of the address's 12
+    for user in ("u10", "u11", "u12"):
         limiter.failed(user, "10.0.0.50")
     assert limiter.blocked("someone-else", "10.0.0.50")  # the address, for any user
-    now[0] = 61.0
-    assert not limiter.blocked("alice", "10.0.0.9")
+    now[0] = 61
+    assert not limiter.blocked("alice", "10.0.0.8")
     assert not limiter.blocked("someone-else", "10.0.0.50")
 
 
@@ -117,17 +121,16 @@ def test_limiter_keys_names_canonically_and_stays_bounded() -> None:
     limiter = LoginLimiter(max_failures=2, window_seconds=60, max_keys=4, clock=lambda: now[0])
     assert not limiter.blocked("nobody", "10.0.0.1") and len(limiter) == 0  # asking stores nothing
     limiter.failed("Alice ", "10.0.0.1")
-    limiter.failed("\talice", "10.0.0.2")
-    assert limiter.blocked("ALICE", "10.0.0.9")  # one user, however typed
-    now[0] = 30.0
+    limiter.failed("\talice", "10.0.0.1")
+    assert limiter.blocked("ALICE", "10.0.0.1")  # one user, however typed
+    now[0] = 1
     limiter.failed("bob", "10.0.0.3")
-    limiter.failed("carol", "10.0.0.3")  # six keys failed: the two whose last failure is oldest go
-    assert len(limiter) == 4 and not limiter.blocked("alice", "10.0.0.9")
-    assert limiter.blocked("someone", "10.0.0.3")
-    now[0] = 91.0  # every failure is now older than the window: the next one drops them
-    limiter.failed("dave", "10.0.0.4")
+    limiter.failed("carol", "10.0.0.4")  # six keys failed: the two whose last failure is oldest go
+    assert len(limiter) == 4 and not limiter.blocked("alice", "10.0.0.1")
+    now[0] = 120
+    limiter.failed("dave", "10.0.0.5")
     assert len(limiter) == 2
-    limiter.succeeded("Dave")
+    limiter.succeeded("Dave", "10.0.0.5")
     assert len(limiter) == 1  # the address stays counted
 
 

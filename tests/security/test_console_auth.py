@@ -21,7 +21,7 @@ from sqlalchemy import select
 from chargekeeper.receiver import Receiver
 from chargekeeper.store import User
 from console.auth import LoginLimiter
-from console.auth.ratelimit import MAX_KEYS
+from console.auth.ratelimit import MAX_ADDRESS_FAILURES, MAX_KEYS
 from tests.alertmanager.receiver_support import ThreadedReceiver, wait_until
 from tests.console.support import ADMIN, VIEWER, build, csrf_of, log_in
 
@@ -68,31 +68,43 @@ def attempt(
 
 
 def test_padded_and_respelled_names_hit_the_lock_of_the_plain_name(tmp_path: Path) -> None:
-    # Behind a proxy, each guess from its own address: only the user's lock can answer 429.
+    # Behind a proxy: five failures for the plain name from one client lock that name there.
     with served(build(tmp_path, BEHIND_PROXY)) as client:
-        for n in range(5):
-            assert attempt(client, VIEWER[0], "wrong-guess", f"198.51.100.{n}") == 401
+        for _ in range(5):
+            assert attempt(client, VIEWER[0], "wrong-guess", "203.0.113.9") == 401
         full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in VIEWER[0])
         for spelling in (f"{VIEWER[0]} ", f"\t{VIEWER[0]}", VIEWER[0].upper(), full_width):
             assert attempt(client, spelling, VIEWER[1], "203.0.113.9") == 429, repr(spelling)
         assert attempt(client, *ADMIN, "203.0.113.9") == 303  # the address itself is not locked
 
 
+def test_guesses_from_elsewhere_never_lock_the_user_out(tmp_path: Path) -> None:
+    # Five wrong passwords under the viewer's name from each of 30 addresses: the viewer,
+    # logging in from their own address, is still let in (no lock on a name alone).
+    with served(build(tmp_path, BEHIND_PROXY)) as client:
+        for n in range(30):
+            for _ in range(5):
+                assert attempt(client, VIEWER[0], "wrong-guess", f"198.51.100.{n}") == 401
+            assert attempt(client, VIEWER[0], "wrong-guess", f"198.51.100.{n}") == 429
+        assert attempt(client, *VIEWER, "203.0.113.20") == 303
+
+
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(tmp_path: Path) -> None:
-    # No trusted proxy: 127.0.0.1 is the client whatever the header says, so its sixth
-    # failure in a row is refused although each guess names a new user and a new address.
+    # No trusted proxy: 127.0.0.1 is the client whatever the header says, so past the
+    # address's budget (20) its failures are refused although each guess names a new user and
+    # a new address.
     with served(build(tmp_path, PLAIN_HTTP)) as client:
         codes = [
             attempt(client, f"guess{n}", "wrong-guess", f"10.1.{n // 250}.{n % 250}")
             for n in range(105)
         ]
-    assert codes[:5] == [401] * 5
-    assert set(codes[5:]) == {429}
+    assert codes[:MAX_ADDRESS_FAILURES] == [401] * MAX_ADDRESS_FAILURES
+    assert set(codes[MAX_ADDRESS_FAILURES:]) == {429}
 
 
 def test_forwarded_for_is_honoured_from_a_configured_proxy(tmp_path: Path) -> None:
     with served(build(tmp_path, BEHIND_PROXY)) as client:
-        for n in range(5):
+        for n in range(MAX_ADDRESS_FAILURES):
             assert attempt(client, f"guess{n}", "wrong-guess", "203.0.113.7") == 401
         assert attempt(client, *ADMIN, "203.0.113.7") == 429  # that client is locked
         # A client cannot hide behind an address it writes in front: the proxy appends the
@@ -116,7 +128,8 @@ def test_a_flood_of_new_names_stores_nothing_in_the_served_limiter(tmp_path: Pat
             client.cookies.clear()
             statuses.add(client.post("/login", data=form, headers=headers).status_code)
     assert statuses == {401, 429}
-    assert len(limiter) <= 6, len(limiter)  # five names and one address failed
+    # The address's budget of names failed (one key each), and the address itself.
+    assert len(limiter) <= MAX_ADDRESS_FAILURES + 1, len(limiter)
 
 
 def test_the_limiter_memory_is_bounded_whatever_fails(tmp_path: Path) -> None:
