@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from exporter import lenient
+from exporter.idtags import id_tag_info
 from exporter.records import ChargerState, Reading
 from exporter.schemas import known_actions
 from exporter.state import FleetState
@@ -64,6 +65,10 @@ class Handlers:
 
     def now(self) -> float:
         return self.state.clock()
+
+    def id_tag_info(self, id_tag: str) -> Payload:
+        """1.6 idTagInfo / 2.0.1 idTokenInfo: Accepted or Invalid as the fleet file says."""
+        return id_tag_info(self.state.fleet, self.charger.ref.charge_point_id, id_tag)
 
     def on_heartbeat(self, payload: Payload) -> Payload:
         return {"currentTime": lenient.iso_utc(self.now())}

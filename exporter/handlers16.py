@@ -40,7 +40,6 @@ _ERROR_CODES = lenient.canonical_names(
     "OverVoltage",
     "WeakSignal",
 )
-_ACCEPTED_ID_TAG = {"status": "Accepted"}
 
 
 def connector_id(payload: Payload) -> int:
@@ -136,13 +135,15 @@ class CentralSystem16(Handlers):
 
     def on_start_transaction(self, payload: Payload) -> Payload:
         connector = connector_id(payload)
-        lenient.required_text(payload, "idTag")
+        id_tag = lenient.required_text(payload, "idTag")
         meter_start = lenient.number(lenient.require(payload, "meterStart"), "meterStart")
         transaction_id = self.state.start_transaction(self.charger, connector, None)
         reading = (lenient.DEFAULT_MEASURAND, "", meter_start * 3600.0, "J")  # Wh
         when = lenient.timestamp(payload.get("timestamp"))
         self.state.meter_values(self.charger, connector, when, [reading])
-        return {"transactionId": transaction_id, "idTagInfo": _ACCEPTED_ID_TAG}
+        # An Invalid tag still gets its transaction: the charger has started it and ends it
+        # with a StopTransaction (reason DeAuthorized) that must find it.
+        return {"transactionId": transaction_id, "idTagInfo": self.id_tag_info(id_tag)}
 
     def on_stop_transaction(self, payload: Payload) -> Payload:
         transaction_id = lenient.integer(lenient.require(payload, "transactionId"), "transactionId")
@@ -158,13 +159,14 @@ class CentralSystem16(Handlers):
             when = lenient.timestamp(payload.get("timestamp"))
             self.state.meter_values(self.charger, connector, when, [reading])
             self.state.stop_transaction(self.charger, transaction_id)
-        if payload.get("idTag") is None:
+        id_tag = payload.get("idTag")
+        if id_tag is None:
             return {}
-        return {"idTagInfo": _ACCEPTED_ID_TAG}
+        # The session is over either way; the answer only tells the charger the tag's status.
+        return {"idTagInfo": self.id_tag_info(lenient.text(id_tag))}
 
     def on_authorize(self, payload: Payload) -> Payload:
-        lenient.required_text(payload, "idTag")
-        return {"idTagInfo": _ACCEPTED_ID_TAG}
+        return {"idTagInfo": self.id_tag_info(lenient.required_text(payload, "idTag"))}
 
     def on_diagnostics_status_notification(self, payload: Payload) -> Payload:
         return {}

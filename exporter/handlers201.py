@@ -23,7 +23,6 @@ _CHARGING_STATES = lenient.canonical_names(
     "Charging", "EVConnected", "SuspendedEV", "SuspendedEVSE", "Idle"
 )
 _EVENT_TYPES = lenient.canonical_names("Started", "Updated", "Ended")
-_ACCEPTED_ID_TOKEN = {"status": "Accepted"}
 
 
 def readings(sampled_values: Any) -> list[Reading]:
@@ -135,9 +134,11 @@ class CentralSystem201(Handlers):
                 self._record(evse, lenient.items(meter_values, "meterValue"), readings)
         if event_type == "Ended":
             state.stop_transaction(charger, transaction_id)
-        if payload.get("idToken") is None:
+        id_token = payload.get("idToken")
+        if id_token is None:
             return {}
-        return {"idTokenInfo": _ACCEPTED_ID_TOKEN}
+        # Invalid on a Started event makes the charger end the transaction (StopTxOnInvalidId).
+        return {"idTokenInfo": self._id_token_info(id_token)}
 
     def on_notify_event(self, payload: Payload) -> Payload:
         for event in lenient.items(lenient.require(payload, "eventData"), "eventData"):
@@ -151,8 +152,8 @@ class CentralSystem201(Handlers):
         return {}
 
     def on_authorize(self, payload: Payload) -> Payload:
-        lenient.mapping(lenient.require(payload, "idToken"), "idToken")
-        return {"idTokenInfo": _ACCEPTED_ID_TOKEN}
+        id_token = lenient.mapping(lenient.require(payload, "idToken"), "idToken")
+        return {"idTokenInfo": self._id_token_info(id_token)}
 
     def on_notify_report(self, payload: Payload) -> Payload:
         return {}
@@ -194,6 +195,14 @@ class CentralSystem201(Handlers):
 
     def on_publish_firmware_status_notification(self, payload: Payload) -> Payload:
         return {}
+
+    def _id_token_info(self, id_token: Any) -> Payload:
+        # Only the idToken value is compared, not its type: a tag is listed once whether the
+        # reader reports it as ISO14443 or Local. A NoAuthorization token ("") is accepted
+        # only with unknown: accept. An unreadable idToken is an unknown tag, not a CALLERROR:
+        # TransactionEvent has updated the state by the time it is read.
+        value = id_token.get("idToken") if type(id_token) is dict else None
+        return self.id_tag_info(lenient.text(value))
 
     def _event(self, event: Payload) -> None:
         component = lenient.mapping(lenient.require(event, "component"), "component")

@@ -2,19 +2,25 @@
 
 Every charger's ``site``, ``client`` and ``group`` become labels on its metrics and alerts, so
 identifiers here are short, stable slugs; display names are separate fields.
+
+The file also says which drivers' idTags standalone mode accepts (``id_tags``) and, for proxy
+mode, which CSMS a client's, site's or charger's connections go to (``upstream``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import zoneinfo
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from chargekeeper.config.loader import load_model
+from chargekeeper.config.upstream import UpstreamTemplate
 
 SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # OCPP 1.6 limits chargeBoxIdentity to 48 characters (CiString48 in the security whitepaper);
@@ -67,6 +73,9 @@ class Strict(BaseModel):
 class Client(Strict):
     id: Slug
     name: str = ""
+    # Proxy mode: the CSMS this client's chargers are forwarded to, overriding --upstream;
+    # a site's or a charger's own upstream wins over it (Fleet.upstream_for).
+    upstream: UpstreamTemplate | None = None
 
 
 class Site(Strict):
@@ -74,6 +83,7 @@ class Site(Strict):
     client: Slug
     name: str = ""
     timezone: TimeZone = "UTC"
+    upstream: UpstreamTemplate | None = None
 
 
 class Charger(Strict):
@@ -85,6 +95,7 @@ class Charger(Strict):
     # argon2 hash of the charger's Basic-auth password (OCPP security profiles 1 and 2),
     # produced by `chargekeeper exporter hash-password`. Never the password itself.
     password_hash: str | None = None
+    upstream: UpstreamTemplate | None = None
 
 
 class UnknownChargers(StrEnum):
@@ -92,9 +103,74 @@ class UnknownChargers(StrEnum):
     REFUSE = "refuse"
 
 
+class UnknownIdTags(StrEnum):
+    ACCEPT = "accept"  # free charging for anyone who can reach a charger
+    REJECT = "reject"
+
+
+# 1.6 idTag is CiString20 and 2.0.1 idToken.idToken 36 characters: the longer bounds a tag.
+MAX_ID_TAG = 36
+ID_TAG_DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+def id_tag_digest(id_tag: str) -> str:
+    """How an idTag is listed and logged: ``sha256:`` and the SHA-256 of the tag in upper case
+    (OCPP 1.6 and 2.0.1 compare idTags case-insensitively), so neither the file nor the log
+    shows a tag at a glance. A short RFID UID can still be found by trying every value: the
+    hash hides, it does not protect, so keep treating the file and the log as personal data.
+    """
+    return "sha256:" + hashlib.sha256(id_tag.upper().encode()).hexdigest()
+
+
+def _accepted_id_tag(value: str) -> str:
+    if ID_TAG_DIGEST.fullmatch(value):
+        return value
+    # The value is not echoed: it may be a real tag.
+    if value.startswith("sha256:"):
+        raise ValueError("a sha256: entry needs exactly 64 lower-case hex digits")
+    if not (0 < len(value) <= MAX_ID_TAG and value.isascii() and value.isprintable()):
+        raise ValueError(
+            f"not an id tag: use 1-{MAX_ID_TAG} printable ASCII characters "
+            "or sha256:<64 hex digits> (see id_tag_digest)"
+        )
+    return id_tag_digest(value)
+
+
+AcceptedIdTag = Annotated[str, AfterValidator(_accepted_id_tag)]
+
+
+class IdTags(Strict):
+    """Standalone mode's answer to a driver's idTag (1.6 Authorize, StartTransaction and
+    StopTransaction; 2.0.1 Authorize and TransactionEvent idToken): Accepted for a listed tag,
+    or for every tag with ``unknown: accept``; Invalid otherwise. In proxy mode the CSMS
+    answers instead. Entries are tags or their ``sha256:`` digests, kept as digests."""
+
+    unknown: UnknownIdTags  # required: the point of this section is an explicit choice
+    accepted: frozenset[AcceptedIdTag] = frozenset()
+
+    @model_validator(mode="after")
+    def _list_only_when_rejecting(self) -> IdTags:
+        if self.unknown is UnknownIdTags.ACCEPT and self.accepted:
+            raise ValueError(
+                "accepted is never read with unknown: accept (every tag is accepted): "
+                "remove the list or set unknown: reject"
+            )
+        return self
+
+    def accepts(self, id_tag: str) -> bool:
+        return self.unknown is UnknownIdTags.ACCEPT or id_tag_digest(id_tag) in self.accepted
+
+
+# What a fleet file without an id_tags section gets: no driver is accepted until the file
+# says so, because accepting unknown tags means free charging for anyone.
+REJECT_ALL = IdTags(unknown=UnknownIdTags.REJECT)
+
+
 class Fleet(Strict):
     # Chargers absent from this file are accepted (labelled site="unknown") or refused.
     unknown_chargers: UnknownChargers = UnknownChargers.REFUSE
+    # None (no id_tags section) rejects every idTag; the exporter says so at startup.
+    id_tags: IdTags | None = None
     clients: list[Client] = Field(default_factory=list)
     sites: list[Site] = Field(default_factory=list)
     chargers: list[Charger] = Field(default_factory=list)
@@ -129,6 +205,27 @@ class Fleet(Strict):
 
     def charger(self, charge_point_id: str) -> Charger | None:
         return next((c for c in self.chargers if c.id == charge_point_id), None)
+
+    @property
+    def id_tag_policy(self) -> IdTags:
+        return self.id_tags if self.id_tags is not None else REJECT_ALL
+
+    def upstream_for(self, charge_point_id: str) -> str | None:
+        """The most specific upstream template for a charger (its own, else its site's, else
+        its client's), or None: not in the file, or no override (--upstream applies)."""
+        return self._upstreams.get(charge_point_id)
+
+    @cached_property
+    def _upstreams(self) -> dict[str, str]:
+        # Built once: a proxy asks on every connection, and a fleet has thousands of chargers.
+        clients = {c.id: c.upstream for c in self.clients}
+        sites = {s.id: s.upstream or clients.get(s.client) for s in self.sites}
+        result: dict[str, str] = {}
+        for charger in self.chargers:
+            upstream = charger.upstream or sites.get(charger.site)
+            if upstream is not None:
+                result[charger.id] = upstream
+        return result
 
 
 def load_fleet(path: Path) -> Fleet:
