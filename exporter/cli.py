@@ -27,8 +27,14 @@ from exporter.events import NullSink
 from exporter.fleetpasswords import add_passwords
 from exporter.gcschedule import GcSchedule
 from exporter.http import MetricsServer, fleet_exposition
+from exporter.idtags import announce_id_tag_policy
 from exporter.influx import InfluxWriter
 from exporter.passwords import DEFAULT_HASH_MEMORY_KIB, DEFAULT_HASH_TIME_COST, hash_password
+from exporter.proxy.connection import Proxy
+from exporter.proxy.credentials import local_profile
+from exporter.proxy.metrics import ProxyMetrics
+from exporter.proxy.relay import LegOptions
+from exporter.proxy.upstream import UpstreamConfigError, Upstreams, client_ssl_context
 from exporter.security import (
     Authenticator,
     SecurityConfigError,
@@ -37,7 +43,7 @@ from exporter.security import (
     server_ssl_context,
 )
 from exporter.selfmetrics import ExporterMetrics
-from exporter.server import OcppServer, ServerOptions
+from exporter.server import OPEN_TIMEOUT, OcppServer, ServerOptions
 from exporter.settings import (
     DEFAULT_MAX_MESSAGE_BYTES,
     DEFAULT_PING_INTERVAL,
@@ -144,6 +150,24 @@ def register(app: typer.Typer) -> None:
                 help="Largest websocket message accepted; a larger one closes the link (1009).",
             ),
         ] = DEFAULT_MAX_MESSAGE_BYTES,
+        upstream: Annotated[
+            str | None,
+            typer.Option(
+                metavar="URL",
+                help="Proxy mode: relay each charger to this CSMS (ws:// or wss:// base; "
+                "{charge_point_id} in it is replaced by the id, else /<id> is appended) and "
+                "watch the frames instead of answering them. A fleet file's upstream: "
+                "overrides it per client, site or charger.",
+            ),
+        ] = None,
+        upstream_ca: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="FILE",
+                help="PEM CA certificate(s) a wss:// CSMS's certificate is checked against "
+                "(default: the system's trusted CAs).",
+            ),
+        ] = None,
         influxdb_url: Annotated[
             str | None,
             typer.Option(metavar="URL", help="InfluxDB v2 URL, e.g. http://127.0.0.1:8086."),
@@ -179,6 +203,8 @@ def register(app: typer.Typer) -> None:
             "ping_interval": ping_interval,
             "ping_timeout": ping_timeout,
             "max_message_bytes": max_message_bytes,
+            "upstream": upstream,
+            "upstream_ca": upstream_ca,
             "influxdb": {k: v for k, v in influx.items() if v is not None} or None,
         }
         try:
@@ -278,6 +304,32 @@ def _influx_writer(settings: ExporterSettings, metrics: ExporterMetrics) -> Infl
     return InfluxWriter(influx.url, token, influx.org, influx.bucket, metrics, api=influx.api)
 
 
+def _proxy(
+    settings: ExporterSettings, fleet: Fleet | None, registry: CollectorRegistry
+) -> Proxy | None:
+    """Proxy mode's relay when ``--upstream`` is given, else None (standalone)."""
+    if settings.upstream is None:
+        return None
+    try:
+        upstream_ssl = client_ssl_context(settings.upstream_ca)
+    except UpstreamConfigError as exc:
+        raise StartupError([str(exc)]) from None
+    return Proxy(
+        Upstreams(
+            settings.upstream,
+            upstream_ssl,
+            fleet.upstream_for if fleet is not None else None,
+        ),
+        LegOptions(
+            ping_interval=settings.ping_interval,
+            ping_timeout=settings.ping_timeout,
+            max_message_bytes=settings.max_message_bytes,
+            open_timeout=OPEN_TIMEOUT / 2,  # the charger's own handshake waits on this one
+        ),
+        ProxyMetrics(registry),
+    )
+
+
 async def _listen(
     option: str, address: ListenAddress, start: Callable[[], Awaitable[None]]
 ) -> None:
@@ -322,7 +374,13 @@ async def run_exporter(
     fleet = load_fleet_for(settings)
     profile = settings.security_profile
     try:
-        check_profile_against_fleet(profile, fleet)
+        if settings.upstream is None:
+            check_profile_against_fleet(profile, fleet)
+            checked_profile = profile
+            # Behind --upstream the CSMS answers drivers; standalone, this policy does.
+            announce_id_tag_policy(fleet)
+        else:
+            checked_profile = local_profile(profile, fleet)
         ssl_context = (
             server_ssl_context(profile, settings.tls_cert, settings.tls_key, settings.tls_ca)
             if settings.tls_cert is not None and settings.tls_key is not None
@@ -335,9 +393,10 @@ async def run_exporter(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     metrics = ExporterMetrics(registry)
+    proxy = _proxy(settings, fleet, registry)
     influx = _influx_writer(settings, metrics)
     state = FleetState(fleet, metrics, influx if influx is not None else NullSink())
-    authenticator = Authenticator(profile, fleet)
+    authenticator = Authenticator(checked_profile, fleet)
     ocpp = OcppServer(
         ServerOptions(
             host=settings.ocpp_listen.host,
@@ -350,6 +409,7 @@ async def run_exporter(
         state,
         metrics,
         authenticator,
+        proxy,
     )
     http = MetricsServer(
         settings.metrics_listen.host,
@@ -375,6 +435,12 @@ async def run_exporter(
         if influx is not None:
             await influx.start()
         scheme = "wss" if ssl_context is not None else "ws"
+        if settings.upstream is not None:
+            log.info(
+                "proxy mode: relaying chargers to %s (or their fleet file upstream:); the "
+                "CSMS answers them, this collector only watches",
+                settings.upstream,
+            )
         log.info(
             "OCPP central system on %s://%s/<charge_point_id> (security profile %d, "
             "subprotocols ocpp2.0.1, ocpp1.6); metrics on http://%s/metrics",

@@ -29,6 +29,11 @@ Decisions written down here:
   section 3.3 requires of a CSMS: cellular chargers pay for every byte. Its cost is per charger
   that asks for it, so the windows are small (see :data:`DEFLATE`); ``max_size`` applies to
   the decompressed message, so ``--max-message-bytes`` still bounds what a frame can inflate to.
+- In proxy mode (``--upstream``, exporter.proxy) the same refusals come first; then the
+  charger's CSMS is connected before the charger's upgrade completes, the subprotocol is the
+  one the CSMS chose among those the charger offered that this collector speaks, a CSMS
+  refusal is passed back with its HTTP status and an unreachable CSMS drops the connection.
+  Frames are then relayed rather than answered; the session only watches them.
 """
 
 from __future__ import annotations
@@ -50,6 +55,8 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from chargekeeper.config.fleet import CHARGE_POINT_ID
+from exporter.proxy.connection import Proxy
+from exporter.proxy.relay import UpstreamUnreachable
 from exporter.security import Authenticator, AuthRequest, Refusal, certificate_common_name
 from exporter.selfmetrics import ExporterMetrics
 from exporter.session import Session
@@ -172,11 +179,15 @@ class OcppServer:
         state: FleetState,
         metrics: ExporterMetrics,
         authenticator: Authenticator,
+        proxy: Proxy | None = None,
     ) -> None:
+        """With ``proxy``, each charger is relayed to its CSMS (exporter.proxy) instead of
+        being answered here; without it, this is the standalone central system."""
         self.options = options
         self.state = state
         self.metrics = metrics
         self.authenticator = authenticator
+        self.proxy = proxy
         self._live: dict[str, _Live] = {}
         self._server: Server | None = None
         self._background: set[asyncio.Task[None]] = set()
@@ -202,7 +213,7 @@ class OcppServer:
             self._handle,
             self.options.host,
             self.options.port,
-            select_subprotocol=select_subprotocol,
+            select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
             compression=None,  # enabled through extensions, with DEFLATE's windows
             extensions=[DEFLATE],
@@ -222,6 +233,8 @@ class OcppServer:
         if self._server is not None:
             self._server.close(code=CloseCode.GOING_AWAY, reason="server shutting down")
             await self._server.wait_closed()
+        if self.proxy is not None:
+            await self.proxy.stop()
         for task in list(self._background):
             await task
 
@@ -231,6 +244,15 @@ class OcppServer:
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         refusal = await self._refusal(connection, request)
+        if refusal is None and self.proxy is not None:
+            try:
+                refusal = await self._open_upstream(connection, request)
+            except UpstreamUnreachable:
+                # What the charger would see of an unreachable CSMS: its connection closes.
+                # Aborted now, websockets sends no response (the transport is gone).
+                self.metrics.connections_refused.labels("upstream_unreachable").inc()
+                connection.transport.abort()
+                return connection.respond(HTTPStatus.BAD_GATEWAY, "CSMS unreachable\n")
         if refusal is None:
             return None
         self.metrics.connections_refused.labels(refusal.reason).inc()
@@ -282,6 +304,27 @@ class OcppServer:
             )
         return None
 
+    async def _open_upstream(
+        self, connection: ServerConnection, request: Request
+    ) -> Refusal | None:
+        assert self.proxy is not None
+        charge_point_id = charge_point_id_from_path(request.path)
+        assert charge_point_id is not None  # refused otherwise
+        spoken = [p for p in offered_subprotocols(request.headers) if p in SUBPROTOCOLS]
+        return await self.proxy.open(
+            connection,
+            charge_point_id,
+            [Subprotocol(p) for p in spoken],
+            request.headers.get("Authorization"),
+        )
+
+    def _select_subprotocol(
+        self, connection: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        if self.proxy is not None:
+            return self.proxy.subprotocol(connection)
+        return select_subprotocol(connection, offered)
+
     # -- after the upgrade --------------------------------------------------------------------
 
     async def _handle(self, websocket: ServerConnection) -> None:
@@ -292,6 +335,8 @@ class OcppServer:
         if charge_point_id is None:  # refused before the upgrade
             return
         if subprotocol is None:
+            if self.proxy is not None:
+                self.proxy.discard(websocket)
             await self._close_unsupported(websocket)
             return
         ocpp_version = OCPP_VERSION_OF[subprotocol]
@@ -308,11 +353,15 @@ class OcppServer:
         session = Session(charge_point_id, ocpp_version, self.state, self.metrics)
         reason = "closed"
         try:
-            async for frame in websocket:
-                if live.replaced:
-                    break
-                for reply in self._handle_frame(session, charge_point_id, frame):
-                    await websocket.send(reply)
+            if self.proxy is not None:
+                await self.proxy.relay(websocket, session)
+                reason = _close_reason(websocket.protocol.close_exc)
+            else:
+                async for frame in websocket:
+                    if live.replaced:
+                        break
+                    for reply in self._handle_frame(session, charge_point_id, frame):
+                        await websocket.send(reply)
         except ConnectionClosed as exc:
             reason = _close_reason(exc)
         except Exception:

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from chargekeeper.config.upstream import UpstreamTemplate
 from exporter.security import SecurityProfile
 
 # Typical OCPP frames are a few hundred bytes to a few KiB (a MeterValues with many sampled
@@ -45,6 +46,8 @@ OPTION_OF_FIELD = {
     "ping_interval": "--ping-interval",
     "ping_timeout": "--ping-timeout",
     "max_message_bytes": "--max-message-bytes",
+    "upstream": "--upstream",
+    "upstream_ca": "--upstream-ca",
     "influxdb": "--influxdb-*",
     "url": "--influxdb-url",
     "token_file": "--influxdb-token-file",
@@ -150,6 +153,10 @@ class ExporterSettings(BaseModel):
     ping_timeout: float = Field(DEFAULT_PING_TIMEOUT, gt=0, le=3600)
     max_message_bytes: int = Field(DEFAULT_MAX_MESSAGE_BYTES, ge=1024, le=64 * 1024 * 1024)
     influxdb: InfluxSettings | None = None
+    # Proxy mode (exporter.proxy): the CSMS's ws(s):// base; None runs the standalone central
+    # system. upstream_ca: the CAs a wss:// CSMS's certificate is checked against.
+    upstream: UpstreamTemplate | None = None
+    upstream_ca: Path | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -191,6 +198,11 @@ class ExporterSettings(BaseModel):
         if profile is not SecurityProfile.MUTUAL_TLS and self.tls_ca is not None:
             problems.append(
                 "--tls-ca: only security profile 3 (mutual TLS) checks client certificates"
+            )
+        if self.upstream_ca is not None and self.upstream is None:
+            problems.append(
+                "--upstream-ca: it checks the certificate of a wss:// --upstream; give "
+                "--upstream or drop it"
             )
         if problems:
             raise ValueError("\n".join(problems))
