@@ -93,7 +93,7 @@ class Translate:
             status=alert.status,
             severity=label("severity"),
             family=label("family"),
-            site=label("site"),
+            site=label("site", MAX_VENDOR),
             site_name=clean(self._site_names.get(site, site), MAX_VENDOR) or "?",
             charge_point_id=label("charge_point_id"),
             connector_id=label("connector_id"),
