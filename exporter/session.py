@@ -67,6 +67,11 @@ class Session:
         self._message_counters: dict[str, Any] = {}
         self._noncompliance_logged: set[str] | None = None  # most chargers never need it
 
+    @property
+    def state(self) -> FleetState:
+        """The fleet state this session updates (the proxy's observer reads it)."""
+        return self._state
+
     def handle(self, frame: str | bytes) -> list[str]:
         """Frames to send back: the CALLRESULT or CALLERROR for a CALL, nothing for a reply."""
         self._state.frame_received(self._charger)

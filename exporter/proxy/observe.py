@@ -11,6 +11,15 @@ replies the session computes are discarded: in proxy mode the CSMS answers. The 
 CALLRESULTs and CALLERRORs are paired with the charger's CALLs by message id and reported to
 ``on_answer`` with the action and the CSMS's response time (the seam for the metrics only a
 proxy sees).
+
+One answer does change the fleet state: in OCPP 1.6 the central system numbers transactions,
+so the id the session gave a StartTransaction is replaced by the CSMS's from its CALLRESULT;
+the charger's MeterValues and StopTransaction carry the CSMS's id, which must find it.
+
+A message id the charger reuses while its CALL is still unanswered breaks OCPP-J's uniqueness
+rule. Standalone mode has no rule of its own for it (it answers each CALL), and here the CSMS
+decides: the frame is relayed, logged once per connection, and the earlier CALL stays the one
+the answer is paired with.
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ QUEUE_SIZE = 64
 # CALLs awaiting their answer per connection (same reasoning): an unanswered CALL is forgotten
 # when this many newer ones are pending.
 MAX_PENDING_CALLS = 16
+
+START_TRANSACTION = "StartTransaction"  # 1.6 only: 2.0.1 chargers number their own
 
 FROM_CHARGER = "charger"
 FROM_CSMS = "csms"
@@ -75,7 +86,9 @@ class Observer:
         self._on_answer = on_answer
         self._clock = clock
         self._queue: asyncio.Queue[tuple[str, str | bytes, float]] = asyncio.Queue(queue_size)
-        self._pending: OrderedDict[MessageId, tuple[str, float]] = OrderedDict()
+        # msg id -> (action, when forwarded, the session's own 1.6 transactionId or None)
+        self._pending: OrderedDict[MessageId, tuple[str, float, int | None]] = OrderedDict()
+        self._reuse_logged = False
 
     def from_charger(self, frame: str | bytes) -> None:
         self._enqueue(FROM_CHARGER, frame)
@@ -100,6 +113,20 @@ class Observer:
         while not self._queue.empty():
             self.observe(*self._queue.get_nowait())
 
+    def expire(self, timeout: float) -> list[str]:
+        """The actions of the charger's CALLs unanswered for more than ``timeout`` seconds,
+        oldest first, forgotten: an answer arriving later is not paired with them."""
+        older_than = self._clock() - timeout
+        expired = []
+        pending = self._pending
+        while pending:
+            msg_id, (action, forwarded_at, _) = next(iter(pending.items()))
+            if forwarded_at > older_than:
+                break
+            del pending[msg_id]
+            expired.append(action)
+        return expired
+
     def observe(self, source: str, frame: str | bytes, at: float) -> None:
         try:
             if source == FROM_CHARGER:
@@ -113,7 +140,7 @@ class Observer:
     def _charger_frame(self, frame: str | bytes, at: float) -> None:
         # Replies discarded: the CSMS answers. Unparsable frames are counted by the session as
         # in standalone mode (protocol_errors_total, the CALLERROR it would have sent).
-        self._session.handle(frame)
+        replies = self._session.handle(frame)
         try:
             message = frames.decode(frame)
             if message[0] != frames.CALL:
@@ -122,8 +149,11 @@ class Observer:
             action, _ = frames.call_parts(message, msg_id)
         except FrameError:
             return
-        self._pending[msg_id] = (action, at)
-        self._pending.move_to_end(msg_id)
+        if msg_id in self._pending:
+            self._reused(msg_id, action)
+            return
+        local_id = _own_transaction_id(replies) if action == START_TRANSACTION else None
+        self._pending[msg_id] = (action, at, local_id)
         while len(self._pending) > MAX_PENDING_CALLS:
             self._pending.popitem(last=False)
 
@@ -141,16 +171,42 @@ class Observer:
             self._unparsable(frame, "message type must be 2, 3 or 4")
             return
         pending = self._pending.pop(msg_id, None)
-        if pending is None or self._on_answer is None:
+        if pending is None:
             return  # an answer to a CALL we did not see (dropped, or sent before a restart)
-        action, called_at = pending
+        action, called_at, local_id = pending
         if message_type == frames.CALLRESULT:
             payload = message[2] if len(message) > 2 and type(message[2]) is dict else None
+            if local_id is not None and payload is not None:
+                self._adopt_transaction_id(local_id, payload.get("transactionId"))
             answer = UpstreamAnswer(self.charge_point_id, action, at - called_at, payload, None)
         else:
             code = (clean(message[2], MAX_CODE) if len(message) > 2 else None) or "unreadable"
             answer = UpstreamAnswer(self.charge_point_id, action, at - called_at, None, code)
-        self._on_answer(answer)
+        if self._on_answer is not None:
+            self._on_answer(answer)
+
+    def _adopt_transaction_id(self, local_id: int, csms_id: object) -> None:
+        """Track the transaction under the CSMS's id instead of the one the session gave."""
+        if type(csms_id) is not int or csms_id == local_id:
+            return  # no usable id: the charger cannot use it either
+        # Session keeps its FleetState private; a public accessor is asked of its owner.
+        state = self._session.state
+        charger = state.charger(self.charge_point_id)
+        connector_id = state.transaction_connector(charger, local_id)
+        if connector_id is not None:
+            state.start_transaction(charger, connector_id, csms_id)
+
+    def _reused(self, msg_id: MessageId, action: str) -> None:
+        if self._reuse_logged:
+            return
+        self._reuse_logged = True
+        log.info(
+            "charger %r: message id %r reused for %s while its earlier CALL is unanswered "
+            "(relayed; the CSMS decides; logged once per connection)",
+            self.charge_point_id,
+            clean(msg_id, MAX_CODE),
+            clean(action, MAX_CODE),
+        )
 
     def _unparsable(self, frame: str | bytes, why: str) -> None:
         self._metrics.observations_lost.labels(UNPARSABLE).inc()
@@ -160,3 +216,15 @@ class Observer:
             why,
             frame[:120],
         )
+
+
+def _own_transaction_id(replies: list[str]) -> int | None:
+    """The transactionId the session's CALLRESULT to a StartTransaction carries, if any."""
+    try:
+        reply = frames.decode(replies[0]) if replies else None
+    except FrameError:
+        return None
+    if reply is None or reply[0] != frames.CALLRESULT or type(reply[2]) is not dict:
+        return None
+    local_id = reply[2].get("transactionId")
+    return local_id if type(local_id) is int else None
