@@ -35,6 +35,7 @@ from exporter.proxy.credentials import local_profile
 from exporter.proxy.metrics import ProxyMetrics
 from exporter.proxy.relay import LegOptions
 from exporter.proxy.upstream import UpstreamConfigError, Upstreams, client_ssl_context
+from exporter.proxy.upstream_metrics import UpstreamMetrics
 from exporter.security import (
     Authenticator,
     SecurityConfigError,
@@ -327,6 +328,7 @@ def _proxy(
             open_timeout=OPEN_TIMEOUT / 2,  # the charger's own handshake waits on this one
         ),
         ProxyMetrics(registry),
+        upstream_metrics=UpstreamMetrics(registry, fleet),
     )
 
 

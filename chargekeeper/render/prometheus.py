@@ -25,7 +25,7 @@ ALERTMANAGER_JOB = "alertmanager"
 RECEIVER_JOB = "chargekeeper-receiver"
 
 # The hand-written rules, in the order Prometheus should load them, and the generated one.
-RULE_FILES = ("detection.yml", "availability.yml", "meta.yml")
+RULE_FILES = ("detection.yml", "availability.yml", "meta.yml", "upstream.yml")
 THRESHOLDS_FILE = "thresholds.yml"
 # Every runbook_url in the hand-written rules starts with this; render swaps in the policy's base.
 SOURCE_RUNBOOK_BASE = "https://chargekeeper.example/rules/runbook.md"

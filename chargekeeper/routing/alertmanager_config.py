@@ -80,6 +80,15 @@ INHIBIT_RULES: list[dict[str, Any]] = [
         "target_matchers": ['alertname="ChargerFaulted"'],
         "equal": ["charge_point_id", "connector_id", "vendor_error_code"],
     },
+    {
+        # Proxy mode: a CSMS that cannot be reached cuts off every charger behind it; its
+        # one alert says so. ChargerDisconnected carries the charger's upstream only in
+        # proxy mode, and ChargekeeperUpstreamDown always has it, so a standalone charger's
+        # disconnection (no upstream label) is never held back by this rule.
+        "source_matchers": ['alertname="ChargekeeperUpstreamDown"'],
+        "target_matchers": ['alertname="ChargerDisconnected"'],
+        "equal": ["upstream"],
+    },
 ]
 
 

@@ -4,7 +4,8 @@ frames relayed to and from the operator's CSMS unchanged, and watched on the sid
 Modules: ``upstream`` (each charger's upstream URL, TLS to the CSMS), ``relay`` (the two legs
 and the frame pumps), ``observe`` (the fleet state fed from relayed frames, off the forwarding
 path), ``connection`` (:class:`Proxy`, what the server calls), ``metrics`` (the relay's own
-counters). Public names are imported on first use (PEP 562), as in :mod:`exporter`.
+counters), ``upstream_metrics`` (what only a proxy sees: the CSMS's answers). Public names are
+imported on first use (PEP 562), as in :mod:`exporter`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
         Upstreams,
         client_ssl_context,
     )
+    from exporter.proxy.upstream_metrics import UpstreamMetrics
 
 _MODULE_OF = {
     "LegOptions": "exporter.proxy.relay",
@@ -31,6 +33,7 @@ _MODULE_OF = {
     "Relay": "exporter.proxy.relay",
     "UpstreamAnswer": "exporter.proxy.observe",
     "UpstreamConfigError": "exporter.proxy.upstream",
+    "UpstreamMetrics": "exporter.proxy.upstream_metrics",
     "UpstreamRefused": "exporter.proxy.relay",
     "UpstreamUnreachable": "exporter.proxy.relay",
     "Upstreams": "exporter.proxy.upstream",
@@ -45,6 +48,7 @@ __all__ = [
     "Relay",
     "UpstreamAnswer",
     "UpstreamConfigError",
+    "UpstreamMetrics",
     "UpstreamRefused",
     "UpstreamUnreachable",
     "Upstreams",

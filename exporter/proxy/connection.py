@@ -30,6 +30,7 @@ from exporter.proxy.relay import (
     refusal_status,
 )
 from exporter.proxy.upstream import Upstreams
+from exporter.proxy.upstream_metrics import UpstreamMetrics
 from exporter.security import Refusal
 from exporter.session import Session
 
@@ -45,10 +46,14 @@ class Proxy:
         options: LegOptions,
         metrics: ProxyMetrics,
         on_answer: AnswerSink | None = None,
+        upstream_metrics: UpstreamMetrics | None = None,
     ) -> None:
         self.upstreams = upstreams
         self.options = options
         self.metrics = metrics
+        self.upstream_metrics = upstream_metrics
+        if on_answer is None and upstream_metrics is not None:
+            on_answer = upstream_metrics.answer
         self.on_answer = on_answer
         # Upstream legs opened during a handshake, until the charger's websocket is open.
         self._pending: dict[ServerConnection, ClientConnection] = {}
@@ -71,12 +76,17 @@ class Proxy:
         if not offered:
             return None
         url = self.upstreams.url_for(charge_point_id)
+        upstream_metrics = self.upstream_metrics
+        if upstream_metrics is not None:
+            upstream_metrics.connecting(charge_point_id)
         try:
             upstream = await open_upstream(
                 url, offered, authorization, self.options, self.upstreams.ssl_for(url)
             )
         except UpstreamRefused as refused:
             self.metrics.upstream_failures.labels("refused").inc()
+            if upstream_metrics is not None:
+                upstream_metrics.connect_failed(charge_point_id, "refused")
             log.info(
                 "charger %r: the CSMS refused it with HTTP %d", charge_point_id, refused.status
             )
@@ -85,6 +95,8 @@ class Proxy:
             )
         except UpstreamUnreachable as unreachable:
             self.metrics.upstream_failures.labels("unreachable").inc()
+            if upstream_metrics is not None:
+                upstream_metrics.connect_failed(charge_point_id, "unreachable")
             log.warning("charger %r: cannot reach its CSMS: %s", charge_point_id, unreachable)
             raise
         self._pending[connection] = upstream
@@ -111,17 +123,39 @@ class Proxy:
         if upstream is None:  # the handshake's upstream leg already went away
             await charger.close(CloseCode.GOING_AWAY, "upstream connection closed")
             return
+        charge_point_id = session.charge_point_id
         observer = Observer(session, self.metrics, self.on_answer)
-        watching = asyncio.create_task(observer.run(), name=f"observe-{session.charge_point_id}")
+        watching = asyncio.create_task(observer.run(), name=f"observe-{charge_point_id}")
+        upstream_metrics = self.upstream_metrics
+        expiring: asyncio.Task[None] | None = None
+        if upstream_metrics is not None:
+            upstream_metrics.leg_opened(charge_point_id)
+            expiring = asyncio.create_task(
+                _expire_unanswered(observer, upstream_metrics), name=f"expire-{charge_point_id}"
+            )
         try:
             await Relay(charger, upstream, observer.from_charger, observer.from_csms).run()
             await asyncio.gather(charger.wait_closed(), upstream.wait_closed())
         finally:
             watching.cancel()
             observer.drain()
+            if upstream_metrics is not None and expiring is not None:
+                expiring.cancel()
+                upstream_metrics.leg_closed(charge_point_id)
 
     async def stop(self) -> None:
         for connection in list(self._pending):
             self.discard(connection)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+async def _expire_unanswered(observer: Observer, metrics: UpstreamMetrics) -> None:
+    """Count the charger's CALLs the CSMS leaves unanswered for ``metrics.call_timeout`` as
+    error_code Timeout, and forget them: a later answer is not timed (the charger has given
+    up on it)."""
+    timeout = metrics.call_timeout
+    while True:
+        await asyncio.sleep(timeout / 4)  # so a timeout is counted at most a quarter late
+        for action in observer.expire(timeout):
+            metrics.timed_out(observer.charge_point_id, action)

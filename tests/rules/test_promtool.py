@@ -20,7 +20,12 @@ def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_rule_files_exist() -> None:
-    assert [path.name for path in RULE_FILES] == ["availability.yml", "detection.yml", "meta.yml"]
+    assert [path.name for path in RULE_FILES] == [
+        "availability.yml",
+        "detection.yml",
+        "meta.yml",
+        "upstream.yml",
+    ]
     assert len(RULE_TEST_FILES) >= 6
 
 

@@ -67,6 +67,7 @@ def test_render_writes_the_prometheus_side(tmp_path: Path) -> None:
         "prometheus/rules/detection.yml",
         "prometheus/rules/meta.yml",
         "prometheus/rules/thresholds.yml",
+        "prometheus/rules/upstream.yml",
     ]
     config = yaml.safe_load((out / "prometheus" / "prometheus.yml").read_text())
     assert config["global"] == {

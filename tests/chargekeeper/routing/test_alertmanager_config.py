@@ -229,3 +229,9 @@ def test_the_inhibitions_the_rules_ask_for(document: dict[str, Any]) -> None:
         "target_matchers": ['alertname="ChargerFaulted"'],
         "equal": ["charge_point_id", "connector_id", "vendor_error_code"],
     }
+    assert rules[3] == {
+        "source_matchers": ['alertname="ChargekeeperUpstreamDown"'],
+        "target_matchers": ['alertname="ChargerDisconnected"'],
+        "equal": ["upstream"],
+    }
+    assert len(rules) == 4

@@ -35,7 +35,7 @@ def test_amtool_accepts_the_generated_configuration(config_file: Path) -> None:
     result = _amtool("check-config", str(config_file))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout
-    assert "3 inhibit rules" in result.stdout
+    assert "4 inhibit rules" in result.stdout
 
 
 LYON = {"site": "lyon-part-dieu", "client": "retailco"}
