@@ -78,21 +78,58 @@ def up(
     receiver_port: Annotated[
         int, typer.Option(metavar="PORT", help="Port of the webhook receiver and its API.")
     ] = 9095,
+    upstream: Annotated[
+        str | None,
+        typer.Option(
+            "--upstream",
+            metavar="URL",
+            help=(
+                "Proxy mode: relay chargers to this CSMS (ws:// or wss://; {charge_point_id} "
+                "is replaced by the id, else /<id> is appended). --demo without it proxies to "
+                "a stand-in CSMS it starts."
+            ),
+            show_default=False,
+        ),
+    ] = None,
+    upstream_ca: Annotated[
+        Path | None,
+        typer.Option(
+            "--upstream-ca",
+            metavar="FILE",
+            help="CA bundle that a wss:// --upstream's certificate is checked against.",
+            show_default=False,
+        ),
+    ] = None,
+    csms_port: Annotated[
+        int | None,
+        typer.Option(
+            metavar="PORT",
+            help="Port of the demo's stand-in CSMS (default: any free port).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Run the whole local stack: collector, Prometheus, Alertmanager, receiver (and a demo)."""
+    """Run the whole local stack: collector, Prometheus, Alertmanager, receiver (and a demo).
+
+    With --upstream the collector sits in front of your CSMS (proxy mode)."""
     from chargekeeper.config.loader import ConfigError
     from chargekeeper.processes import StackError
     from chargekeeper.render.stack import RenderError
     from chargekeeper.up import Ports, demo_config, run_stack
+    from chargekeeper.up.proxy import Upstream
     from exporter.cli import StartupError
 
     if config is None:
         if not demo:
             raise typer.BadParameter("give --config DIR, or --demo for the example fleet")
         config = demo_config(state_dir.resolve())
-    ports = Ports(ocpp_port, metrics_port, prometheus_port, alertmanager_port, receiver_port)
+    ports = Ports(
+        ocpp_port, metrics_port, prometheus_port, alertmanager_port, receiver_port, csms=csms_port
+    )
     try:
-        asyncio.run(run_stack(config, state_dir.resolve(), demo, ports))
+        asyncio.run(
+            run_stack(config, state_dir.resolve(), demo, ports, Upstream(upstream, upstream_ca))
+        )
     except (ConfigError, RenderError, StackError, StartupError) as exc:
         typer.echo(f"chargekeeper up: {exc}", err=True)
         raise typer.Exit(2) from None

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from simulator.csms_cli import register_csms
 from simulator.fleet import FleetConfigError, SimulatedFleet
 from simulator.scenarios import SCENARIO_NAMES, SCENARIOS
 
@@ -178,21 +179,33 @@ async def _run(fleet: SimulatedFleet, duration: float | None) -> int:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("simulate", epilog=_scenario_epilog())
+    # A group that runs the fleet itself (`simulate --url … --chargers N`, as always) and has
+    # one subcommand, `simulate csms`, the stand-in central system of proxy mode's demo.
+    group = typer.Typer(epilog=_scenario_epilog(), invoke_without_command=True)
+    app.add_typer(group, name="simulate")
+    register_csms(group)
+
+    @group.callback()
     def simulate(
+        ctx: typer.Context,
         url: Annotated[
-            str,
+            str | None,
             typer.Option(
                 "--url",
                 help="Central system URL, ws://HOST:PORT or wss://HOST:PORT; /<id> is appended.",
+                show_default=False,
             ),
-        ],
+        ] = None,
         chargers: Annotated[
-            int,
+            int | None,
             typer.Option(
-                "--chargers", min=1, max=100_000, help="Number of simulated charge points."
+                "--chargers",
+                min=1,
+                max=100_000,
+                help="Number of simulated charge points.",
+                show_default=False,
             ),
-        ],
+        ] = None,
         protocol: Annotated[
             ProtocolVersion,
             typer.Option("--protocol", help="OCPP version (subprotocol ocpp1.6 or ocpp2.0.1)."),
@@ -248,7 +261,17 @@ def register(app: typer.Typer) -> None:
             float, typer.Option("--ramp", min=0.001, help="New connections started per second.")
         ] = 1000.0,
     ) -> None:
-        """Run simulated charge points against an OCPP central system."""
+        """Run simulated charge points against an OCPP central system (or, with `csms`, be
+        one)."""
+        if ctx.invoked_subcommand is not None:
+            return
+        if url is None or chargers is None:
+            missing = [n for n, v in (("--url", url), ("--chargers", chargers)) if v is None]
+            verb = "are" if len(missing) == 2 else "is"
+            raise _fail(
+                f"{' and '.join(missing)} {verb} required, e.g. "
+                "--url ws://127.0.0.1:9000 --chargers 10 (or `simulate csms` for a stand-in CSMS)"
+            )
         host, port = _host_port(url)
         password = _read_passwords(password_file)
         tls = _tls_context(url, ca_file, client_cert, client_key)

@@ -4,11 +4,13 @@ Renders the Prometheus and Alertmanager configuration from the config directory,
 receiver, Alertmanager and Prometheus as child processes, runs the collector in this process
 and, with ``--demo``, a simulated fleet of the config's chargers with scripted faults, a local
 SMTP server and a local SMS endpoint, and a history store (influxd) the collector writes to.
-Ctrl-C stops everything.
+With ``--upstream`` the collector runs in proxy mode in front of that CSMS; the demo without
+one starts a stand-in CSMS and proxies to it. Ctrl-C stops everything.
 
 Submodules: ``banner`` (the addresses that answer, who is on call), ``terminal`` (logging to
-a file, the summary line), ``history`` (the demo's influxd) and ``supervisor`` (a child that
-dies is restarted, or the stack stops saying which and where its log is).
+a file, the summary line), ``history`` (the demo's influxd), ``proxy`` (the upstream CSMS or
+the demo's stand-in) and ``supervisor`` (a child that dies is restarted, or the stack stops
+saying which and where its log is).
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from chargekeeper.config.fleet import Fleet
+from chargekeeper.net import free_port
 from chargekeeper.processes import ChildProcess, StackError, find_binary
 from chargekeeper.render.prometheus import PrometheusSetup
 from chargekeeper.render.stack import (
@@ -45,10 +49,17 @@ from chargekeeper.up.history import (
     influxd_process,
     report_command,
 )
+from chargekeeper.up.proxy import (
+    STANDALONE,
+    ProxyPlan,
+    Upstream,
+    answer_times_urls,
+    plan_proxy,
+)
 from chargekeeper.up.supervisor import Supervisor
 from chargekeeper.up.terminal import print_summaries, quiet_terminal
 from exporter.cli import run_exporter
-from exporter.settings import ExporterSettings
+from exporter.settings import ExporterSettings, SettingsError
 from simulator import SimulatedFleet
 
 log = logging.getLogger("chargekeeper.up")
@@ -77,6 +88,8 @@ class Ports:
     receiver: int = 9095
     # The demo's influxd: None takes InfluxDB's 8086 when free, else any free port.
     history: int | None = None
+    # The demo's stand-in CSMS: None takes any free port.
+    csms: int | None = None
 
 
 def _address(port: int) -> str:
@@ -200,12 +213,37 @@ def demo_fleets(fleet: Fleet, url: str, seed: int) -> list[SimulatedFleet]:
     return fleets
 
 
-async def run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports) -> None:
+async def run_stack(
+    config_dir: Path,
+    state_dir: Path,
+    demo: bool,
+    ports: Ports,
+    upstream: Upstream = STANDALONE,
+) -> None:
     with quiet_terminal(state_dir / "logs" / "chargekeeper.log"):
-        await _run_stack(config_dir, state_dir, demo, ports)
+        await _run_stack(config_dir, state_dir, demo, ports, upstream)
 
 
-async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports) -> None:
+def collector_settings(
+    config_dir: Path, ports: Ports, upstream: Upstream, history: dict[str, Any] | None
+) -> ExporterSettings:
+    """The collector's settings, or StackError naming each bad option (``--upstream`` …)."""
+    try:
+        return ExporterSettings.from_options(
+            ocpp_listen=_address(ports.ocpp),
+            metrics_listen=_address(ports.metrics),
+            fleet=config_dir / "fleet.yaml",
+            influxdb=history,
+            upstream=upstream.url,
+            upstream_ca=upstream.ca,
+        )
+    except SettingsError as exc:
+        raise StackError("the collector's settings: " + "; ".join(exc.problems)) from None
+
+
+async def _run_stack(
+    config_dir: Path, state_dir: Path, demo: bool, ports: Ports, upstream: Upstream
+) -> None:
     sources = load_sources(config_dir)
     setup = PrometheusSetup(
         exporters=[_address(ports.metrics)],
@@ -229,6 +267,12 @@ async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports
         port = ports.history if ports.history is not None else history_port()
         history_url = f"http://127.0.0.1:{port}"
         children.insert(0, influxd_process(state_dir, port))
+    proxy = plan_proxy(
+        upstream, demo, state_dir, ports.csms if ports.csms is not None else free_port()
+    )
+    if proxy.stand_in is not None:
+        children.insert(0, proxy.stand_in)
+    collector_settings(config_dir, ports, proxy.upstream, None)  # bad options: before any child
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -244,12 +288,7 @@ async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports
         if history_url is not None:
             await create_database(history_url)
             history = collector_history(history_url, state_dir)
-        settings = ExporterSettings.from_options(
-            ocpp_listen=_address(ports.ocpp),
-            metrics_listen=_address(ports.metrics),
-            fleet=config_dir / "fleet.yaml",
-            influxdb=history,
-        )
+        settings = collector_settings(config_dir, ports, proxy.upstream, history)
         exporter = asyncio.create_task(run_exporter(settings, stop), name="exporter")
         await asyncio.sleep(0.5)
         if exporter.done():
@@ -260,7 +299,7 @@ async def _run_stack(config_dir: Path, state_dir: Path, demo: bool, ports: Ports
                 await simulated.start()
         outbox = state_dir / "receiver" if demo else None
         print(
-            "\n".join(await banner(sources, ports, state_dir, console_login, history_url)),
+            "\n".join(await banner(sources, ports, state_dir, console_login, history_url, proxy)),
             flush=True,
         )
         summaries = asyncio.create_task(
@@ -296,6 +335,7 @@ async def banner(
     state_dir: Path,
     console_login: str | None,
     history_url: str | None,
+    proxy: ProxyPlan | None = None,
 ) -> list[str]:
     """The lines printed once the stack runs: addresses that answer, who is on call now,
     and for the demo its login, where messages land and the report command."""
@@ -307,6 +347,12 @@ async def banner(
         Link("collector metrics", (f"http://{_address(ports.metrics)}/metrics",)),
         # Debian's Prometheus has no new UI: its classic pages are all the build serves.
         Link("Prometheus alerts", (f"{prometheus}/classic/alerts", f"{prometheus}/alerts")),
+    ]
+    if proxy is not None and proxy.upstream.url is not None:
+        links.append(
+            Link("CSMS answer times", answer_times_urls(prometheus), "(p95 per OCPP action)")
+        )
+    links += [
         Link(
             "HTTP API (OpenAPI)",
             (f"{receiver}/docs",),
@@ -317,6 +363,10 @@ async def banner(
     on_call = on_call_now(sources.routing, sources.fleet, datetime.now(UTC))
     lines += [
         f"  chargers connect to    ws://{_address(ports.ocpp)}/<charge_point_id>",
+    ]
+    if proxy is not None and proxy.banner_line is not None:
+        lines.append(f"  proxy mode             {proxy.banner_line}")
+    lines += [
         f"  logs                   {state_dir / 'logs'}",
         f"  on call now            {on_call}",
         f"  stack health told to   {operations_line(sources.routing)}",

@@ -22,6 +22,7 @@ import httpx
 import psutil
 
 from chargekeeper.net import free_port
+from chargekeeper.up.proxy import ANSWER_TIMES_QUERY
 from chargekeeper.up.terminal import read_summary
 from tests.console.support import log_in
 from tests.support.paths import REPO
@@ -70,6 +71,61 @@ def _check_banner(terminal: str, state: Path) -> None:
     assert (state / "reports").is_dir()
 
 
+def _boots_logged(csms_log: Path) -> set[str]:
+    """The charge point ids whose BootNotification the stand-in CSMS logged receiving."""
+    text = csms_log.read_text() if csms_log.exists() else ""
+    return set(re.findall(r'simulator\.csms: (\S+) -> \[2,"[^"]*","BootNotification"', text))
+
+
+def _prometheus_value(prometheus: str, query: str) -> float:
+    answer = httpx.get(f"{prometheus}/api/v1/query", params={"query": query}, timeout=5).json()
+    result = answer["data"]["result"]
+    return float(result[0]["value"][1]) if result else 0.0
+
+
+def _check_proxy_mode(state: Path, ports: dict[str, int], up: Up) -> None:
+    """The demo runs proxy mode: the fleet's frames reach the stand-in CSMS through the
+    collector, which still sees (and Prometheus still counts) the whole fleet."""
+    csms_log = state / "logs" / "csms.log"
+    _wait(
+        "the stand-in CSMS logging the fleet's BootNotifications",
+        lambda: len({i for i in _boots_logged(csms_log) if re.fullmatch(r"\w+-\d{4}", i)}) >= 45,
+        60,
+        up,
+    )
+    assert "LYON-0001" in _boots_logged(csms_log)
+    assert f"stand-in CSMS listening on ws://127.0.0.1:{ports['csms']}/" in csms_log.read_text()
+    prometheus = f"http://127.0.0.1:{ports['prometheus']}"
+    _wait(
+        "Prometheus counting the connected fleet and its upstream legs",
+        lambda: (
+            _prometheus_value(prometheus, "count(ocpp_charge_point_connected == 1)") >= 45
+            and _prometheus_value(prometheus, "sum(ocpp_charge_point_upstream_connected)") >= 45
+        ),
+        60,
+        up,
+    )
+    banner = up.terminal.read_text()
+    assert (
+        "proxy mode             chargers → Chargekeeper → stand-in CSMS at "
+        f"ws://127.0.0.1:{ports['csms']}, its log: {csms_log}"
+    ) in banner, banner
+
+
+def _check_answer_times(prometheus: str, up: Up) -> None:
+    """The stand-in's answer delay shows: the banner links to the CSMS's answer times, and
+    their p95 is the stand-in's delay (up to 250 ms), not a loopback round trip."""
+    link = re.search(r"CSMS answer times +(http://\S+)", up.terminal.read_text())
+    assert link is not None, up.terminal.read_text()
+    assert httpx.get(link[1], timeout=5).is_success
+    _wait(
+        "the CSMS's answer times (p95 above 50 ms) in Prometheus",
+        lambda: _prometheus_value(prometheus, f"max({ANSWER_TIMES_QUERY})") > 0.05,
+        120,
+        up,
+    )
+
+
 def message_urls(mail_dir: Path, sms_log: Path) -> set[str]:
     """Every http(s) URL in the emails (text and HTML parts) and SMS the demo sent."""
     texts = [json.loads(line)["body"] for line in sms_log.read_text().splitlines()]
@@ -90,7 +146,8 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
     require_binary("prometheus")
     require_binary("prometheus-alertmanager")
     ports = {
-        name: free_port() for name in ("ocpp", "metrics", "prometheus", "alertmanager", "receiver")
+        name: free_port()
+        for name in ("ocpp", "metrics", "prometheus", "alertmanager", "receiver", "csms")
     }
     chargekeeper = shutil.which("chargekeeper", path=str(Path(sys.executable).parent))
     assert chargekeeper is not None
@@ -123,6 +180,7 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
             return any(t["scrapeUrl"] == metrics_url and t["health"] == "up" for t in targets)
 
         _wait("Prometheus scraping the collector", exporter_scraped, 30, up)
+        _check_proxy_mode(tmp_path / "state", ports, up)
         # The demo runs from its own copy of examples/demo, which the console's editors change.
         copied = tmp_path / "state" / "config"
         shipped = REPO / "examples" / "demo"
@@ -212,6 +270,7 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
                 page = console.get(url, follow_redirects=True)
                 assert page.status_code == 200, (url, page.status_code)
         _check_banner(terminal.read_text(), tmp_path / "state")
+        _check_answer_times(f"http://127.0.0.1:{ports['prometheus']}", up)
         summary = asyncio.run(
             read_summary(f"http://127.0.0.1:{ports['prometheus']}", tmp_path / "state" / "receiver")
         )
@@ -240,7 +299,7 @@ def test_demo_stack_runs_and_stops_cleanly(tmp_path: Path) -> None:
     assert "Press Ctrl-C to stop." in output
     assert f"console login          {user} / {password}" in output
     # Every child is gone: nothing answers on Prometheus's or Alertmanager's port any more.
-    for name in ("prometheus", "alertmanager", "receiver"):
+    for name in ("prometheus", "alertmanager", "receiver", "csms"):
         try:
             httpx.get(f"http://127.0.0.1:{ports[name]}/", timeout=1)
         except httpx.ConnectError:
