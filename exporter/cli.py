@@ -31,7 +31,11 @@ from exporter.idtags import announce_id_tag_policy
 from exporter.influx import InfluxWriter
 from exporter.passwords import DEFAULT_HASH_MEMORY_KIB, DEFAULT_HASH_TIME_COST, hash_password
 from exporter.proxy.connection import Proxy
-from exporter.proxy.credentials import local_profile
+from exporter.proxy.credentials import (
+    UpstreamCredentials,
+    load_upstream_credentials,
+    local_profile,
+)
 from exporter.proxy.metrics import ProxyMetrics
 from exporter.proxy.relay import LegOptions
 from exporter.proxy.upstream import UpstreamConfigError, Upstreams, client_ssl_context
@@ -169,6 +173,28 @@ def register(app: typer.Typer) -> None:
                 "(default: the system's trusted CAs).",
             ),
         ] = None,
+        upstream_credentials: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="FILE",
+                help="Proxy mode, profiles 1-3: check chargers' passwords here (the fleet "
+                "file's password_hash) and log in to the CSMS with the proxy's own: one "
+                "'<charge point id> <password>' line per charger, mode 0600. Without it the "
+                "charger's Authorization header is passed on.",
+            ),
+        ] = None,
+        upstream_client_cert: Annotated[
+            Path | None,
+            typer.Option(
+                metavar="FILE",
+                help="PEM certificate the proxy presents to every wss:// CSMS (a CSMS on "
+                "profile 3 then sees this certificate, never a charger's).",
+            ),
+        ] = None,
+        upstream_client_key: Annotated[
+            Path | None,
+            typer.Option(metavar="FILE", help="PEM private key of --upstream-client-cert."),
+        ] = None,
         influxdb_url: Annotated[
             str | None,
             typer.Option(metavar="URL", help="InfluxDB v2 URL, e.g. http://127.0.0.1:8086."),
@@ -206,6 +232,9 @@ def register(app: typer.Typer) -> None:
             "max_message_bytes": max_message_bytes,
             "upstream": upstream,
             "upstream_ca": upstream_ca,
+            "upstream_credentials": upstream_credentials,
+            "upstream_client_cert": upstream_client_cert,
+            "upstream_client_key": upstream_client_key,
             "influxdb": {k: v for k, v in influx.items() if v is not None} or None,
         }
         try:
@@ -306,13 +335,19 @@ def _influx_writer(settings: ExporterSettings, metrics: ExporterMetrics) -> Infl
 
 
 def _proxy(
-    settings: ExporterSettings, fleet: Fleet | None, registry: CollectorRegistry
+    settings: ExporterSettings,
+    fleet: Fleet | None,
+    registry: CollectorRegistry,
+    logins: Authenticator,
+    credentials: UpstreamCredentials | None,
 ) -> Proxy | None:
     """Proxy mode's relay when ``--upstream`` is given, else None (standalone)."""
     if settings.upstream is None:
         return None
     try:
-        upstream_ssl = client_ssl_context(settings.upstream_ca)
+        upstream_ssl = client_ssl_context(
+            settings.upstream_ca, settings.upstream_client_cert, settings.upstream_client_key
+        )
     except UpstreamConfigError as exc:
         raise StartupError([str(exc)]) from None
     return Proxy(
@@ -329,7 +364,29 @@ def _proxy(
         ),
         ProxyMetrics(registry),
         upstream_metrics=UpstreamMetrics(registry, fleet),
+        logins=logins,
+        credentials=credentials,
     )
+
+
+def _upstream_credentials(
+    settings: ExporterSettings, fleet: Fleet | None
+) -> UpstreamCredentials | None:
+    """The proxy's CSMS passwords; fleet chargers without a line are named in a warning."""
+    if settings.upstream_credentials is None:
+        return None
+    credentials = load_upstream_credentials(settings.upstream_credentials)
+    known = [c.id for c in fleet.chargers] if fleet is not None else []
+    missing = credentials.missing(known)
+    if missing:
+        log.warning(
+            "--upstream-credentials %s has no line for %d charger(s) of the fleet file "
+            "(first: %r): they will be refused until one is added",
+            settings.upstream_credentials,
+            len(missing),
+            missing[0],
+        )
+    return credentials
 
 
 async def _listen(
@@ -375,6 +432,7 @@ async def run_exporter(
     """
     fleet = load_fleet_for(settings)
     profile = settings.security_profile
+    credentials: UpstreamCredentials | None = None
     try:
         if settings.upstream is None:
             check_profile_against_fleet(profile, fleet)
@@ -382,7 +440,8 @@ async def run_exporter(
             # Behind --upstream the CSMS answers drivers; standalone, this policy does.
             announce_id_tag_policy(fleet)
         else:
-            checked_profile = local_profile(profile, fleet)
+            credentials = _upstream_credentials(settings, fleet)
+            checked_profile = local_profile(profile, fleet, local_check=credentials is not None)
         ssl_context = (
             server_ssl_context(profile, settings.tls_cert, settings.tls_key, settings.tls_ca)
             if settings.tls_cert is not None and settings.tls_key is not None
@@ -395,10 +454,14 @@ async def run_exporter(
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     metrics = ExporterMetrics(registry)
-    proxy = _proxy(settings, fleet, registry)
-    influx = _influx_writer(settings, metrics)
-    state = FleetState(fleet, metrics, influx if influx is not None else NullSink())
     authenticator = Authenticator(checked_profile, fleet)
+    try:
+        proxy = _proxy(settings, fleet, registry, authenticator, credentials)
+        influx = _influx_writer(settings, metrics)
+    except StartupError:
+        authenticator.close()
+        raise
+    state = FleetState(fleet, metrics, influx if influx is not None else NullSink())
     ocpp = OcppServer(
         ServerOptions(
             host=settings.ocpp_listen.host,

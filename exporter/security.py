@@ -241,6 +241,23 @@ class Authenticator:
         self.by_address.failed(address)
         return _unauthorized("basic_auth_failed", "wrong charge point id or password")
 
+    # -- the failed-login limiter, also fed by proxy mode with the CSMS's 401/403 answers ---
+
+    def blocked(self, charge_point_id: str, remote_address: str) -> Refusal | None:
+        """The 429 to answer while this (id, address) or address is blocked, else None."""
+        return self._blocked(AuthRequest(charge_point_id, remote_address, None, None))
+
+    def login_failed(self, charge_point_id: str, remote_address: str) -> None:
+        """Count a refused login (here or by the CSMS) against the pair and the address."""
+        pair, address = _limiter_keys(AuthRequest(charge_point_id, remote_address, None, None))
+        self.by_pair.failed(pair)
+        self.by_address.failed(address)
+
+    def login_succeeded(self, charge_point_id: str, remote_address: str) -> None:
+        """Forget the pair's failures, as a successful local login does."""
+        pair, _ = _limiter_keys(AuthRequest(charge_point_id, remote_address, None, None))
+        self.by_pair.succeeded(pair)
+
     def _blocked(self, request: AuthRequest) -> Refusal | None:
         pair, address = _limiter_keys(request)
         wait = max(self.by_pair.retry_after(pair), self.by_address.retry_after(address))

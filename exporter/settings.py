@@ -48,6 +48,9 @@ OPTION_OF_FIELD = {
     "max_message_bytes": "--max-message-bytes",
     "upstream": "--upstream",
     "upstream_ca": "--upstream-ca",
+    "upstream_credentials": "--upstream-credentials",
+    "upstream_client_cert": "--upstream-client-cert",
+    "upstream_client_key": "--upstream-client-key",
     "influxdb": "--influxdb-*",
     "url": "--influxdb-url",
     "token_file": "--influxdb-token-file",
@@ -157,6 +160,12 @@ class ExporterSettings(BaseModel):
     # system. upstream_ca: the CAs a wss:// CSMS's certificate is checked against.
     upstream: UpstreamTemplate | None = None
     upstream_ca: Path | None = None
+    # Local check of chargers' Basic auth, and the proxy's own per-charger CSMS passwords
+    # (exporter.proxy.credentials); None passes the charger's Authorization header on.
+    upstream_credentials: Path | None = None
+    # The certificate the proxy presents to every wss:// CSMS (a CSMS on profile 3).
+    upstream_client_cert: Path | None = None
+    upstream_client_key: Path | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -199,14 +208,47 @@ class ExporterSettings(BaseModel):
             problems.append(
                 "--tls-ca: only security profile 3 (mutual TLS) checks client certificates"
             )
-        if self.upstream_ca is not None and self.upstream is None:
-            problems.append(
-                "--upstream-ca: it checks the certificate of a wss:// --upstream; give "
-                "--upstream or drop it"
-            )
+        problems.extend(self._upstream_problems())
         if problems:
             raise ValueError("\n".join(problems))
         return self
+
+    def _upstream_problems(self) -> list[str]:
+        problems: list[str] = []
+        proxy_only = (
+            ("--upstream-ca", self.upstream_ca, "checks the certificate of a wss:// --upstream"),
+            (
+                "--upstream-credentials",
+                self.upstream_credentials,
+                "holds the proxy's CSMS passwords",
+            ),
+            (
+                "--upstream-client-cert",
+                self.upstream_client_cert,
+                "is presented to a wss:// --upstream",
+            ),
+            (
+                "--upstream-client-key",
+                self.upstream_client_key,
+                "is presented to a wss:// --upstream",
+            ),
+        )
+        if self.upstream is None:
+            for option, value, what in proxy_only:
+                if value is not None:
+                    problems.append(f"{option}: it {what}; give --upstream or drop it")
+            return problems
+        if self.upstream_credentials is not None and self.security_profile is SecurityProfile.NONE:
+            problems.append(
+                "--upstream-credentials: security profile 0 checks no charger, so anyone who "
+                "knows an id would get its CSMS credentials; use --security-profile 1, 2 or 3"
+            )
+        if (self.upstream_client_cert is None) != (self.upstream_client_key is None):
+            problems.append(
+                "--upstream-client-cert/--upstream-client-key: give both (the proxy's "
+                "certificate for the CSMS and its private key) or neither"
+            )
+        return problems
 
     @classmethod
     def from_options(cls, **options: Any) -> ExporterSettings:

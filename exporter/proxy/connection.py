@@ -6,6 +6,12 @@ subprotocol header, local authentication, fleet admission), :meth:`Proxy.subprot
 complete it with the CSMS's choice, and :meth:`Proxy.relay` once the charger's websocket is
 open. An upstream leg opened for a handshake that then fails is closed when the charger's TCP
 connection goes.
+
+Failed logins: a CSMS that answers a charger's handshake with 401 or 403 counts as a failed
+login in the server's own limiter (:class:`~exporter.security.Authenticator`, per charger id
+and remote address, as standalone), and a blocked charger is answered 429 before the CSMS is
+contacted: a charger retrying with a wrong password, or someone guessing, does not reach the
+CSMS (which may lock the charger's account) more often than it would reach a standalone one.
 """
 
 from __future__ import annotations
@@ -13,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from http import HTTPStatus
 
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.server import ServerConnection
 from websockets.frames import CloseCode
 from websockets.typing import Subprotocol
 
+from exporter.proxy.credentials import UpstreamCredentials
 from exporter.proxy.metrics import ProxyMetrics
 from exporter.proxy.observe import AnswerSink, Observer
 from exporter.proxy.relay import (
@@ -31,10 +39,13 @@ from exporter.proxy.relay import (
 )
 from exporter.proxy.upstream import Upstreams
 from exporter.proxy.upstream_metrics import UpstreamMetrics
-from exporter.security import Refusal
+from exporter.security import Authenticator, Refusal
 from exporter.session import Session
 
 log = logging.getLogger(__name__)
+
+# The CSMS's answers that mean "wrong credentials" (Basic auth or a refused account).
+LOGIN_REFUSED = (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN)
 
 
 class Proxy:
@@ -47,8 +58,16 @@ class Proxy:
         metrics: ProxyMetrics,
         on_answer: AnswerSink | None = None,
         upstream_metrics: UpstreamMetrics | None = None,
+        *,
+        logins: Authenticator | None = None,
+        credentials: UpstreamCredentials | None = None,
     ) -> None:
+        """``logins``: the server's authenticator, whose failed-login limiter the CSMS's
+        refusals feed. ``credentials``: what the CSMS gets instead of the charger's
+        ``Authorization`` header (the charger's password is then checked locally)."""
         self.upstreams = upstreams
+        self.logins = logins
+        self.credentials = credentials
         self.options = options
         self.metrics = metrics
         self.upstream_metrics = upstream_metrics
@@ -70,11 +89,33 @@ class Proxy:
 
         ``offered`` is what the charger offered that the collector can watch; empty, nothing
         is opened (the server completes the handshake without a subprotocol and closes, as
-        OCPP-J 3.2 requires). A CSMS refusal comes back as the :class:`Refusal` to answer the
-        charger with; :class:`UpstreamUnreachable` means the charger's connection is dropped.
+        OCPP-J 3.2 requires). ``authorization`` is the charger's header, passed on unless
+        :attr:`credentials` replace it. A charger blocked by the failed-login limiter is
+        answered 429 without contacting the CSMS. A CSMS refusal comes back as the
+        :class:`Refusal` to answer the charger with; :class:`UpstreamUnreachable` means the
+        charger's connection is dropped.
         """
         if not offered:
             return None
+        remote = remote_host(connection)
+        if self.logins is not None:
+            blocked = self.logins.blocked(charge_point_id, remote)
+            if blocked is not None:
+                return blocked
+        if self.credentials is not None:
+            authorization = self.credentials.authorization(charge_point_id)
+            if authorization is None:
+                log.warning(
+                    "charger %r: refused, no line for it in --upstream-credentials %s (add "
+                    "'<charge point id> <password>' with its CSMS password)",
+                    charge_point_id,
+                    self.credentials.path,
+                )
+                return Refusal(
+                    HTTPStatus.FORBIDDEN,
+                    "this proxy has no CSMS credentials for this charge point id\n",
+                    "upstream_credentials_missing",
+                )
         url = self.upstreams.url_for(charge_point_id)
         upstream_metrics = self.upstream_metrics
         if upstream_metrics is not None:
@@ -87,9 +128,21 @@ class Proxy:
             self.metrics.upstream_failures.labels("refused").inc()
             if upstream_metrics is not None:
                 upstream_metrics.connect_failed(charge_point_id, "refused")
-            log.info(
-                "charger %r: the CSMS refused it with HTTP %d", charge_point_id, refused.status
-            )
+            login_refused = refused.status in LOGIN_REFUSED
+            if login_refused and self.logins is not None:
+                self.logins.login_failed(charge_point_id, remote)
+            if login_refused and self.credentials is not None:
+                log.warning(
+                    "charger %r: the CSMS refused the proxy's credentials for it with HTTP %d: "
+                    "check its line in --upstream-credentials %s",
+                    charge_point_id,
+                    refused.status,
+                    self.credentials.path,
+                )
+            else:
+                log.info(
+                    "charger %r: the CSMS refused it with HTTP %d", charge_point_id, refused.status
+                )
             return Refusal(
                 refusal_status(refused.status), refused.body, "upstream_refused", refused.headers
             )
@@ -99,6 +152,8 @@ class Proxy:
                 upstream_metrics.connect_failed(charge_point_id, "unreachable")
             log.warning("charger %r: cannot reach its CSMS: %s", charge_point_id, unreachable)
             raise
+        if self.logins is not None:
+            self.logins.login_succeeded(charge_point_id, remote)
         self._pending[connection] = upstream
         connection.connection_lost_waiter.add_done_callback(lambda _: self.discard(connection))
         return None
@@ -148,6 +203,14 @@ class Proxy:
             self.discard(connection)
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
+
+
+def remote_host(connection: ServerConnection) -> str:
+    """The charger's TCP peer address, the failed-login limiter's key (as the server's)."""
+    address = connection.remote_address
+    if isinstance(address, tuple) and address:
+        return str(address[0])
+    return "unknown"
 
 
 async def _expire_unanswered(observer: Observer, metrics: UpstreamMetrics) -> None:

@@ -21,9 +21,18 @@ class UpstreamConfigError(ValueError):
     """A CA bundle for the upstream that cannot be loaded; the message says why."""
 
 
-def client_ssl_context(ca_file: Path | None) -> ssl.SSLContext:
+def client_ssl_context(
+    ca_file: Path | None,
+    client_cert: Path | None = None,
+    client_key: Path | None = None,
+) -> ssl.SSLContext:
     """TLS 1.2+ that verifies the CSMS's certificate and host name, against ``ca_file`` when
-    given (a private CA), else against the system's trusted CAs."""
+    given (a private CA), else against the system's trusted CAs.
+
+    With ``client_cert`` and ``client_key`` the proxy presents that certificate to every
+    ``wss://`` CSMS (the default upstream and the fleet file's alike): the CSMS sees the
+    proxy's certificate, never a charger's, and tells chargers apart by the URL path.
+    """
     try:
         context = ssl.create_default_context(cafile=ca_file)
     except FileNotFoundError:
@@ -33,7 +42,26 @@ def client_ssl_context(ca_file: Path | None) -> ssl.SSLContext:
             f"--upstream-ca {ca_file}: cannot load CA certificates from it ({exc}); give a PEM file"
         ) from None
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if client_cert is not None and client_key is not None:
+        try:
+            # An encrypted key fails to load instead of OpenSSL prompting on the terminal.
+            context.load_cert_chain(client_cert, client_key, password=_no_passphrase)
+        except FileNotFoundError:
+            # ssl's FileNotFoundError does not say which of the two files is missing.
+            absent = next((p for p in (client_cert, client_key) if not p.exists()), client_cert)
+            option = "--upstream-client-cert" if absent == client_cert else "--upstream-client-key"
+            raise UpstreamConfigError(f"{option}: file not found: {absent}") from None
+        except (ssl.SSLError, OSError) as exc:
+            raise UpstreamConfigError(
+                f"--upstream-client-cert {client_cert} / --upstream-client-key {client_key}: "
+                f"cannot load the certificate chain and key ({exc}); give a PEM certificate "
+                "(with its chain) and its matching unencrypted PEM private key"
+            ) from None
     return context
+
+
+def _no_passphrase() -> bytes:
+    return b""
 
 
 # The per-charger override: Fleet.upstream_for (charger > site > client), None for the default.
