@@ -466,6 +466,29 @@ _CATALOG: Mapping[str, tuple[str, str]] = {
         "La borne se reconnecte ou redémarre sans cesse.",
     ),
     "title_siteoffline": ("Site offline", "Site hors ligne"),
+    "title_chargerregistrationrefused": ("Refused by the CSMS", "Refusée par le CSMS"),
+    "text_chargerregistrationrefused": (
+        "The operator's CSMS rejects the charger's boot or leaves it pending.",
+        "Le CSMS de l'opérateur rejette le démarrage de la borne ou le laisse en attente.",
+    ),
+    "title_chargekeeperupstreamdown": ("CSMS unreachable", "CSMS injoignable"),
+    "text_chargekeeperupstreamdown": (
+        "The operator's CSMS cannot be reached: its chargers are cut off from it.",
+        "Le CSMS de l'opérateur est injoignable : ses bornes en sont coupées.",
+    ),
+    "title_chargekeeperupstreamslow": ("CSMS slow", "CSMS lent"),
+    "text_chargekeeperupstreamslow": (
+        "The operator's CSMS answers chargers slowly.",
+        "Le CSMS de l'opérateur répond lentement aux bornes.",
+    ),
+    "title_chargekeeperupstreamauthorizationsrejected": (
+        "Drivers refused by the CSMS",
+        "Conducteurs refusés par le CSMS",
+    ),
+    "text_chargekeeperupstreamauthorizationsrejected": (
+        "The operator's CSMS refuses more than half of the drivers' badges.",
+        "Le CSMS de l'opérateur refuse plus de la moitié des badges des conducteurs.",
+    ),
     "text_siteoffline": (
         "Most chargers of the site are disconnected at once.",
         "La plupart des bornes du site sont déconnectées en même temps.",
@@ -604,6 +627,29 @@ _CATALOG: Mapping[str, tuple[str, str]] = {
     "chart_connector": ("Connector", "Point de charge"),
     "chart_disconnected": ("Disconnected", "Déconnectée"),
     "chart_unavailable": ("History unavailable", "Historique indisponible"),
+    "csms": ("CSMS answer times", "Temps de réponse du CSMS"),
+    "csms_nav": ("CSMS", "CSMS"),
+    "csms_help": (
+        "How fast each upstream CSMS answered the chargers' calls in the last hour (the "
+        "collector relays them in proxy mode), and its p95 answer time over 24 hours (UTC).",
+        "Rapidité de chaque CSMS amont à répondre aux appels des bornes sur la dernière heure "
+        "(le collecteur les relaie en mode proxy), et son temps de réponse p95 sur 24 heures "
+        "(UTC).",
+    ),
+    "csms_standalone": (
+        "The collector runs standalone: it answers the chargers itself, so there is no CSMS "
+        "to time.",
+        "Le collecteur fonctionne seul : il répond lui-même aux bornes, il n'y a donc pas de "
+        "CSMS à chronométrer.",
+    ),
+    "csms_upstream": ("Upstream", "Amont"),
+    "csms_several": ("several", "plusieurs"),
+    "csms_connected": ("Chargers connected now", "Bornes connectées maintenant"),
+    "csms_errors": ("Errors (last hour)", "Erreurs (dernière heure)"),
+    "csms_action": ("Action", "Action"),
+    "csms_calls": ("Calls (last hour)", "Appels (dernière heure)"),
+    "csms_no_calls": ("No call in the last hour.", "Aucun appel dans la dernière heure."),
+    "csms_chart": ("p95 answer time, 24 h (ms)", "Temps de réponse p95, 24 h (ms)"),
     # --- routing forms (issue 14): add this part's strings below this line
     "routing_family_disconnection": ("Disconnected", "Déconnexion"),
     "routing_family_error": ("Fault", "Défaut"),

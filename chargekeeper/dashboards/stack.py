@@ -1,7 +1,8 @@
-"""Stack health (one module over 400 lines: one dashboard's 33 panels, each with its query).
+"""Stack health (one module over 400 lines: one dashboard's panels, each with its query).
 
-Whether Chargekeeper itself works, for the SREs who run it, in six rows (scrape targets,
-alerting, collector traffic, collector resources, InfluxDB writes, receiver); like every other
+Whether Chargekeeper itself works, for the SREs who run it, in seven rows (scrape targets,
+alerting, collector traffic, collector resources, the CSMS in proxy mode (``csms.py``),
+InfluxDB writes, receiver); like every other
 dashboard it is one module, whose length is its panel list.
 
 Reads the components' own metrics, never a per-charger series: Prometheus's scrape health
@@ -21,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from chargekeeper.dashboards import variables
+from chargekeeper.dashboards import csms, variables
 from chargekeeper.dashboards.grafana import (
     JSON,
     WITHOUT_TIME,
@@ -583,6 +584,7 @@ def build() -> JSON:
         *alerting_panels(),
         *collector_traffic_panels(),
         *collector_resource_panels(),
+        *csms.csms_panels(COLLECTORS),
         *influxdb_panels(),
         *receiver_panels(),
     ]

@@ -50,6 +50,43 @@
     });
   });
 
+  // CSMS page: each upstream's p95 answer time over 24 h, one line per upstream.
+  var csms = document.getElementById("csms-chart");
+  if (csms) {
+    var csmsStatus = csms.querySelector(".chart-status");
+    fetch(csms.getAttribute("data-source"), { credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) {
+          return response.json().then(function (body) { throw new Error(body.detail || response.status); });
+        }
+        return response.json();
+      })
+      .then(function (data) {
+        zone = data.timezone || "UTC";
+        new Chart(document.getElementById("chart-csms"), {
+          type: "line",
+          data: {
+            datasets: Object.keys(data.p95_ms).map(function (upstream, i) {
+              return {
+                label: upstream, pointRadius: 0, borderWidth: 1.5,
+                borderColor: LINE_COLOURS[i % LINE_COLOURS.length],
+                data: data.p95_ms[upstream].map(function (p) { return { x: p[0], y: p[1] }; })
+              };
+            })
+          },
+          options: {
+            animation: false, maintainAspectRatio: false, parsing: false, spanGaps: false,
+            scales: {
+              x: timeAxis(data.start, data.end, false),
+              y: { type: "linear", min: 0, title: { display: true, text: "ms" } }
+            }
+          }
+        });
+        csms.setAttribute("data-drawn", String(Object.keys(data.p95_ms).length));
+      })
+      .catch(function (error) { csmsStatus.textContent = csms.getAttribute("data-unavailable") + ": " + error.message; });
+  }
+
   // A charger's history: status timeline and power/SoC, for 24 h or 7 days.
   var box = document.getElementById("charger-charts");
   if (!box) { return; }

@@ -1,5 +1,6 @@
 """The console's pictures: a charger's history (JSON for ``static/charts.js``), the month's
-availability per site, and the charting library itself, served from this origin."""
+availability per site, the CSMS's answer times (proxy mode), and the charting library itself,
+served from this origin."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 
 from console.charts import HISTORY_RANGES, charger_history, site_availability
 from console.context import ConsoleContext
+from console.csms import duration_text, p95_chart, upstreams
 from console.prometheus import PrometheusQueries, PrometheusUnavailable
 from console.web.guard import page_user
 from console.web.render import SECURITY_HEADERS, render
@@ -76,6 +78,41 @@ def charts_router(ctx: ConsoleContext, chart_js: Path = CHART_JS) -> APIRouter:
             csrf=data.csrf,
             sites=sites,
             problem=problem,
+        )
+
+    @router.get("/console/charts/csms")
+    def csms_chart_data(request: Request) -> JSONResponse:
+        page_user(ctx, request)
+        prometheus = _prometheus(ctx)
+        if prometheus is None:
+            raise HTTPException(503, "console.yaml has no prometheus_url: no answer times to draw")
+        try:
+            data = p95_chart(prometheus, datetime.now(UTC))
+        except PrometheusUnavailable as exc:
+            raise HTTPException(503, str(exc)) from None
+        return JSONResponse(data, headers=SECURITY_HEADERS)
+
+    @router.get("/csms")
+    def csms(request: Request) -> HTMLResponse:
+        user, data = page_user(ctx, request)
+        prometheus = _prometheus(ctx)
+        found, problem = [], ""
+        if prometheus is None:
+            problem = "console.yaml has no prometheus_url: answer times need Prometheus"
+        else:
+            try:
+                found = upstreams(prometheus, ctx.fleet, datetime.now(UTC))
+            except PrometheusUnavailable as exc:
+                problem = str(exc)
+        return render(
+            request,
+            "csms.html",
+            ctx.config.language,
+            user=user,
+            csrf=data.csrf,
+            upstreams=found,
+            problem=problem,
+            duration=duration_text,
         )
 
     return router

@@ -12,6 +12,8 @@ until it counts), so the dashboard test adds, as an operator would:
   write API the collector uses; Debian's influxd 1.6 does not), with one charger of its own;
 - a third collector address that nothing listens on, as a collector that died: its target is
   down and ChargekeeperCollectorDown goes pending, then fires;
+- a third collector in proxy mode (``--upstream``) in front of the second one, as if that
+  were the operator's CSMS, so that the CSMS row has answer times (``ocpp_upstream_*``);
 - :func:`misbehave`: the second collector's charger has connections refused before the
   upgrade, then sends a frame that gets a CALLERROR and one recorded as non-compliant (with
   a vendor error code), over a real websocket.
@@ -46,7 +48,7 @@ from chargekeeper.render.stack import (
 )
 from chargekeeper.routing import WebhookTarget
 from chargekeeper.up import Ports, receiver_process, webhook_token
-from tests.exporter.conftest import charger, receive_text
+from tests.exporter.conftest import boot_frame, charger, receive_text
 from tests.exporter.test_influx_victoria import Victoria
 from tests.rules.stack_support import Stack
 from tests.support.procs import ServerProcess, wait_for_http
@@ -64,10 +66,19 @@ timing: {group_wait: 1, group_interval: 2, repeat_interval: 3600}
 # The second collector's only charger: at a site and group of the stack's fleet, so that the
 # policy covers it and the dashboards' site lists stay those of the stack.
 MISFIT = "MISFIT-0001"
+PROXIED = "PROXIED-0001"
 SECOND_FLEET = f"""\
 clients: [{{id: acme}}]
 sites: [{{id: site-healthy, client: acme}}]
-chargers: [{{id: {MISFIT}, site: site-healthy, group: ac-no-soc}}]
+chargers:
+  - {{id: {MISFIT}, site: site-healthy, group: ac-no-soc}}
+  - {{id: {PROXIED}, site: site-healthy, group: ac-no-soc}}
+"""
+# The proxy's only charger, relayed to the second collector (its "CSMS"): upstream "default".
+PROXY_FLEET = f"""\
+clients: [{{id: acme}}]
+sites: [{{id: site-healthy, client: acme}}]
+chargers: [{{id: {PROXIED}, site: site-healthy, group: ac-no-soc}}]
 """
 
 # A CALL with a fifth element: a frame the collector answers with a FormationViolation.
@@ -98,6 +109,8 @@ class StackSide:
     second_collector: str
     dead_collector: str
     second_ocpp_url: str
+    proxy_collector: str
+    proxy_ocpp_url: str
 
 
 def _second_collector(stack: Stack, folder: Path) -> tuple[str, str]:
@@ -125,6 +138,25 @@ def _second_collector(stack: Stack, folder: Path) -> tuple[str, str]:
     return metrics, ocpp
 
 
+def _proxy_collector(stack: Stack, folder: Path, upstream: str) -> tuple[str, str]:
+    """Start a collector relaying its charger to ``upstream``; its (metrics, OCPP) addresses."""
+    folder.mkdir()
+    (folder / "fleet.yaml").write_text(PROXY_FLEET)
+    metrics, ocpp = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    argv = [
+        str(Path(sys.executable).with_name("chargekeeper")),
+        "exporter",
+        f"--ocpp-listen={ocpp}",
+        f"--metrics-listen={metrics}",
+        f"--fleet={folder / 'fleet.yaml'}",
+        f"--upstream={upstream}",
+    ]
+    collector = ServerProcess("proxy-collector", argv, folder)
+    stack.processes.append(collector)
+    wait_for_http(f"http://{metrics}/healthz", proc=collector)
+    return metrics, ocpp
+
+
 def attach_stack_side(stack: Stack, sites: list[str]) -> StackSide:
     """Start the receiver and the second collector; render Prometheus and Alertmanager for
     them and for a dead third collector; reload both."""
@@ -132,6 +164,9 @@ def attach_stack_side(stack: Stack, sites: list[str]) -> StackSide:
     (config / "routing.yaml").write_text(ROUTING % {"sites": ", ".join(sites)})
     state = stack.log_dir / "stack-side"
     second_metrics, second_ocpp = _second_collector(stack, stack.log_dir / "second-collector")
+    proxy_metrics, proxy_ocpp = _proxy_collector(
+        stack, stack.log_dir / "proxy-collector", f"ws://{second_ocpp}"
+    )
     dead_collector = f"127.0.0.1:{free_port()}"
     ports = Ports(
         metrics=stack.metrics_port,
@@ -141,7 +176,7 @@ def attach_stack_side(stack: Stack, sites: list[str]) -> StackSide:
     )
     token = webhook_token(state)
     setup = PrometheusSetup(
-        exporters=(f"127.0.0.1:{ports.metrics}", second_metrics, dead_collector),
+        exporters=(f"127.0.0.1:{ports.metrics}", second_metrics, proxy_metrics, dead_collector),
         alertmanagers=(f"127.0.0.1:{ports.alertmanager}",),
         receivers=(f"127.0.0.1:{ports.receiver}",),
         prometheus=f"127.0.0.1:{ports.prometheus}",
@@ -163,8 +198,12 @@ def attach_stack_side(stack: Stack, sites: list[str]) -> StackSide:
     reload_alertmanager(f"127.0.0.1:{ports.alertmanager}")
     prometheus = next(p for p in stack.processes if p.name == "prometheus")
     prometheus.popen.send_signal(signal.SIGHUP)
-    _wait_for_scrapes(stack, {second_metrics, dead_collector, f"127.0.0.1:{ports.receiver}"})
-    return StackSide(second_metrics, dead_collector, f"ws://{second_ocpp}")
+    _wait_for_scrapes(
+        stack, {second_metrics, proxy_metrics, dead_collector, f"127.0.0.1:{ports.receiver}"}
+    )
+    return StackSide(
+        second_metrics, dead_collector, f"ws://{second_ocpp}", proxy_metrics, f"ws://{proxy_ocpp}"
+    )
 
 
 def _wait_for_scrapes(stack: Stack, instances: set[str], timeout: float = 30.0) -> None:
@@ -200,6 +239,20 @@ async def _misbehave(url: str) -> None:
         assert json.loads(await receive_text(ws))[0] == 4
         await ws.send(NONCOMPLIANT)
         assert json.loads(await receive_text(ws))[0] == 3
+
+
+async def _through_the_proxy(url: str) -> None:
+    async with charger(f"{url}/{PROXIED}", "ocpp1.6") as ws:
+        await ws.send(boot_frame("1.6"))
+        assert json.loads(await receive_text(ws))[0] == 3
+        await ws.send(json.dumps([2, "stack-health-3", "Authorize", {"idTag": "TAG-1"}]))
+        assert json.loads(await receive_text(ws))[0] == 3
+
+
+def call_through_the_proxy(side: StackSide) -> None:
+    """A BootNotification and an Authorize relayed by the proxy and answered by its CSMS (the
+    second collector): the proxy's answer times per action."""
+    asyncio.run(_through_the_proxy(side.proxy_ocpp_url))
 
 
 def misbehave(side: StackSide) -> None:

@@ -31,8 +31,10 @@ from typing import Any
 import httpx
 import pytest
 
+from chargekeeper.dashboards.csms import csms_panels
+from chargekeeper.dashboards.stack import COLLECTORS
 from tests.grafana.panels import LABEL_VALUES, Query, dashboards, interpolate, queries
-from tests.grafana.stack_side import StackSide, attach_stack_side, misbehave
+from tests.grafana.stack_side import StackSide, attach_stack_side, call_through_the_proxy, misbehave
 from tests.rules.stack_support import POLICY, SCENARIOS, TIME_SCALE, Stack, running_stack
 
 pytestmark = pytest.mark.slow
@@ -90,6 +92,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         side = attach_stack_side(stack, SITES)
         _fast_tiles(stack)
         misbehave(side)
+        call_through_the_proxy(side)
         yield Running(stack, side)
 
 
@@ -153,6 +156,7 @@ def test_variable_queries_list_real_values(running: Running) -> None:
         "instance": {
             f"127.0.0.1:{stack.metrics_port}",
             running.side.second_collector,
+            running.side.proxy_collector,
             running.side.dead_collector,
         },
     }
@@ -273,3 +277,32 @@ def test_stack_health_shows_what_the_stack_did(running: Running) -> None:
         pending = [(what, shown) for what, shown in pending if not shown()]
         time.sleep(1)
     assert not pending, f"not shown: {[what for what, _ in pending]}"
+
+
+def test_the_csms_row_shows_the_proxied_calls(stack: Stack) -> None:
+    """The Stack health CSMS row (chargekeeper/dashboards/csms.py) against the proxy collector
+    relaying one charger to the second collector: answer times per action, no error, and the
+    charger's upstream leg (closed again: 0, but served, since the fleet file lists it)."""
+    panels = {p["title"]: p for p in csms_panels(COLLECTORS) if p["type"] != "row"}
+
+    def legends(title: str) -> dict[str, float]:
+        [target] = panels[title]["targets"]
+        query = Query("chargekeeper-stack", title, "prometheus", target["expr"], True)
+        rows = _run(stack, query, BINDINGS["chargekeeper-stack"][0])
+        return {
+            " ".join(row["metric"].get(k, "") for k in ("upstream", "action")).strip(): float(
+                row["value"][1]
+            )
+            for row in rows
+        }
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while set(legends("CSMS p95 answer time by upstream and action")) != {
+        "default Authorize",
+        "default BootNotification",
+    }:
+        assert time.monotonic() < deadline, "the proxied calls never showed"
+        time.sleep(1)
+    assert legends("Chargers connected to each CSMS") == {"default": 0}
+    # Calls, then none: 0 errors per call, or 0/0 once the calls are out of the rate window.
+    assert set(legends("CSMS errors per call by upstream")) == {"default"}
