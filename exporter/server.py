@@ -55,6 +55,7 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from chargekeeper.config.fleet import CHARGE_POINT_ID
+from exporter.keepalive import KEEPALIVE_TIMEOUT_REASON, FailFastOnDeadLink
 from exporter.proxy.connection import Proxy
 from exporter.proxy.relay import UpstreamUnreachable
 from exporter.security import Authenticator, AuthRequest, Refusal, certificate_common_name
@@ -67,8 +68,6 @@ log = logging.getLogger(__name__)
 # Server preference order (see the module docstring).
 SUBPROTOCOLS = (Subprotocol("ocpp2.0.1"), Subprotocol("ocpp1.6"))
 OCPP_VERSION_OF = {"ocpp1.6": "1.6", "ocpp2.0.1": "2.0.1"}
-# The reason websockets gives when a keepalive pong did not arrive within ping_timeout.
-KEEPALIVE_TIMEOUT_REASON = "keepalive ping timeout"
 # Opening handshakes (TLS + HTTP, including queued password checks during a reconnect storm)
 # that take longer than this are dropped; the charger retries.
 OPEN_TIMEOUT = 20.0
@@ -96,26 +95,8 @@ DEFLATE = ServerPerMessageDeflateFactory(
 UNSUPPORTED_SUBPROTOCOL_REASON = "unsupported subprotocol: offer ocpp1.6 or ocpp2.0.1"
 
 
-class _OcppConnection(ServerConnection):
-    """A server connection that gives up on a dead link as soon as its ping times out.
-
-    websockets answers a missed pong by sending a close frame and then waits up to
-    ``close_timeout`` for the peer to close TCP, which a dead link never does: detection would
-    take ping interval + ping timeout + close timeout. The close timeout is only worth waiting
-    for when the peer is alive, so it is zero once the keepalive has failed. (websockets reads
-    ``close_timeout`` when it sets the closing deadline, right after failing the connection.)
-    """
-
-    @property
-    def close_timeout(self) -> float | None:
-        close_sent = self.protocol.close_sent
-        if close_sent is not None and close_sent.reason == KEEPALIVE_TIMEOUT_REASON:
-            return 0.0
-        return self._close_timeout
-
-    @close_timeout.setter
-    def close_timeout(self, value: float | None) -> None:
-        self._close_timeout = value
+class _OcppConnection(FailFastOnDeadLink, ServerConnection):
+    """A charger's connection (see :class:`exporter.keepalive.FailFastOnDeadLink`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,13 +35,14 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.frames import CloseCode
 from websockets.typing import Subprotocol
 
+from exporter.keepalive import KEEPALIVE_TIMEOUT_REASON, FailFastOnDeadLink
+
 log = logging.getLogger(__name__)
 
 # Headers of a CSMS's refusal that the charger needs to act on it (retry with credentials,
 # come back later); the rest (cookies, server banners) stays between the proxy and the CSMS.
 PASSED_BACK_HEADERS = ("WWW-Authenticate", "Retry-After")
 MAX_REFUSAL_BODY = 1024
-KEEPALIVE_TIMEOUT_REASON = "keepalive ping timeout"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,19 +69,8 @@ class UpstreamUnreachable(Exception):
     """No websocket to the CSMS: connection refused, DNS, TLS, timeout or a broken handshake."""
 
 
-class _UpstreamConnection(ClientConnection):
-    """Gives up on a CSMS whose ping timed out at once, as the server does with a charger."""
-
-    @property
-    def close_timeout(self) -> float | None:
-        close_sent = self.protocol.close_sent
-        if close_sent is not None and close_sent.reason == KEEPALIVE_TIMEOUT_REASON:
-            return 0.0
-        return self._close_timeout
-
-    @close_timeout.setter
-    def close_timeout(self, value: float | None) -> None:
-        self._close_timeout = value
+class _UpstreamConnection(FailFastOnDeadLink, ClientConnection):
+    """The CSMS leg gives up on a dead link as the server does with a charger's."""
 
 
 async def open_upstream(
