@@ -4,8 +4,10 @@ served from this origin."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -20,11 +22,34 @@ from console.web.render import SECURITY_HEADERS, render
 # Chart.js from Debian's libjs-chart.js (deps/debian-packages.txt, the Dockerfile): a maintained
 # build the machine already trusts, and no CDN, so the charts draw offline.
 CHART_JS = Path("/usr/share/javascript/chart.js/chart.min.js")
+T = TypeVar("T")
 
 
-def _prometheus(ctx: ConsoleContext) -> PrometheusQueries | None:
+def _from_prometheus(ctx: ConsoleContext, need: str, read: Callable[[PrometheusQueries], T]) -> T:
+    """``read`` against the console's Prometheus; an HTTPException(503) naming why not."""
     url = ctx.config.prometheus_url
-    return PrometheusQueries(url) if url else None
+    if not url:
+        raise HTTPException(503, f"console.yaml has no prometheus_url: {need}")
+    try:
+        return read(PrometheusQueries(url))
+    except PrometheusUnavailable as exc:
+        raise HTTPException(503, str(exc)) from None
+
+
+def _chart(
+    ctx: ConsoleContext, need: str, draw: Callable[[PrometheusQueries], Any]
+) -> JSONResponse:
+    return JSONResponse(_from_prometheus(ctx, need, draw), headers=SECURITY_HEADERS)
+
+
+def _page_rows(
+    ctx: ConsoleContext, need: str, read: Callable[[PrometheusQueries], list[T]]
+) -> tuple[list[T], str]:
+    """A page's rows, or none and the reason to show instead."""
+    try:
+        return _from_prometheus(ctx, need, read), ""
+    except HTTPException as exc:
+        return [], str(exc.detail)
 
 
 def charts_router(ctx: ConsoleContext, chart_js: Path = CHART_JS) -> APIRouter:
@@ -47,29 +72,24 @@ def charts_router(ctx: ConsoleContext, chart_js: Path = CHART_JS) -> APIRouter:
         page_user(ctx, request)
         if period not in HISTORY_RANGES:
             raise HTTPException(400, f"period must be one of {', '.join(HISTORY_RANGES)}")
-        prometheus = _prometheus(ctx)
-        if prometheus is None:
-            raise HTTPException(503, "console.yaml has no prometheus_url: no history to draw")
-        try:
-            charger = ctx.fleet.charger(charge_point_id)
-            zone = str(ctx.site_zone(charger.site)) if charger else "UTC"
-            data = charger_history(prometheus, charge_point_id, period, datetime.now(UTC), zone)
-        except PrometheusUnavailable as exc:
-            raise HTTPException(503, str(exc)) from None
-        return JSONResponse(data, headers=SECURITY_HEADERS)
+        charger = ctx.fleet.charger(charge_point_id)
+        zone = str(ctx.site_zone(charger.site)) if charger else "UTC"
+        return _chart(
+            ctx,
+            "no history to draw",
+            lambda prometheus: charger_history(
+                prometheus, charge_point_id, period, datetime.now(UTC), zone
+            ),
+        )
 
     @router.get("/availability")
     def availability(request: Request) -> HTMLResponse:
         user, data = page_user(ctx, request)
-        prometheus = _prometheus(ctx)
-        sites, problem = [], ""
-        if prometheus is None:
-            problem = "console.yaml has no prometheus_url: availability needs Prometheus"
-        else:
-            try:
-                sites = site_availability(prometheus, ctx.fleet, datetime.now(UTC))
-            except PrometheusUnavailable as exc:
-                problem = str(exc)
+        sites, problem = _page_rows(
+            ctx,
+            "availability needs Prometheus",
+            lambda prometheus: site_availability(prometheus, ctx.fleet, datetime.now(UTC)),
+        )
         return render(
             request,
             "availability.html",
@@ -83,27 +103,20 @@ def charts_router(ctx: ConsoleContext, chart_js: Path = CHART_JS) -> APIRouter:
     @router.get("/console/charts/csms")
     def csms_chart_data(request: Request) -> JSONResponse:
         page_user(ctx, request)
-        prometheus = _prometheus(ctx)
-        if prometheus is None:
-            raise HTTPException(503, "console.yaml has no prometheus_url: no answer times to draw")
-        try:
-            data = p95_chart(prometheus, datetime.now(UTC))
-        except PrometheusUnavailable as exc:
-            raise HTTPException(503, str(exc)) from None
-        return JSONResponse(data, headers=SECURITY_HEADERS)
+        return _chart(
+            ctx,
+            "no answer times to draw",
+            lambda prometheus: p95_chart(prometheus, datetime.now(UTC)),
+        )
 
     @router.get("/csms")
     def csms(request: Request) -> HTMLResponse:
         user, data = page_user(ctx, request)
-        prometheus = _prometheus(ctx)
-        found, problem = [], ""
-        if prometheus is None:
-            problem = "console.yaml has no prometheus_url: answer times need Prometheus"
-        else:
-            try:
-                found = upstreams(prometheus, ctx.fleet, datetime.now(UTC))
-            except PrometheusUnavailable as exc:
-                problem = str(exc)
+        found, problem = _page_rows(
+            ctx,
+            "answer times need Prometheus",
+            lambda prometheus: upstreams(prometheus, ctx.fleet, datetime.now(UTC)),
+        )
         return render(
             request,
             "csms.html",

@@ -8,7 +8,6 @@ since the start of the month, Leeds 100 % for the last hour only.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +32,7 @@ from tests.alertmanager.receiver_support import FLEET_YAML
 from tests.console.browser_support import log_in as browser_log_in
 from tests.console.browser_support import screenshot
 from tests.console.support import ADMIN, build, client_for, log_in
-from tests.support.procs import ServerProcess, free_port, require_binary, wait_for_http
+from tests.support.backfill import History, backfilled_prometheus
 
 NOW = int(datetime.now(UTC).timestamp()) // 60 * 60
 HOUR = 3600
@@ -64,34 +63,30 @@ def test_charger_ids_are_quoted_not_pasted_into_promql() -> None:
     assert promql_string('CP"} or vector(1) #') == '"CP\\"} or vector(1) #"'
 
 
-def _openmetrics() -> str:
-    lines: list[str] = []
-
-    def series(name: str, labels: str, points: Iterator[tuple[int, float]]) -> None:
-        lines.extend(f"{name}{{{labels}}} {value} {t}" for t, value in points)
-
+def _history() -> History:
+    history = History()
     cp = 'charge_point_id="CP-2"'
-    series(
+    history.series(
         "chargekeeper_connector:status",
         f'{cp},connector_id="1",status="Available"',
         ((t, 1) for t in range(NOW - 3 * HOUR, NOW - 2 * HOUR, 60)),
     )
-    series(
+    history.series(
         "chargekeeper_connector:status",
         f'{cp},connector_id="1",status="Charging"',
         ((t, 1) for t in range(NOW - 2 * HOUR, NOW - HOUR, 60)),
     )
-    series(
+    history.series(
         "ocpp_charge_point_connected",
         cp,
         ((t, 1 if t < NOW - HOUR else 0) for t in range(NOW - 3 * HOUR, NOW, 60)),
     )
-    series(
+    history.series(
         "ocpp_connector_power_watts",
         f'{cp},connector_id="1"',
         ((t, 11000) for t in range(NOW - 2 * HOUR, NOW - HOUR, 60)),
     )
-    series(
+    history.series(
         "ocpp_connector_soc_ratio",
         f'{cp},connector_id="1"',
         (
@@ -99,62 +94,23 @@ def _openmetrics() -> str:
             for t in range(NOW - 2 * HOUR, NOW - HOUR, 60)
         ),
     )
-    paris = month_start(datetime.fromtimestamp(NOW, UTC), _zone("Europe/Paris"))
+    paris = month_start(datetime.fromtimestamp(NOW, UTC), ZoneInfo("Europe/Paris"))
     first = int(paris.timestamp()) // 300 * 300 + 300
     tiles = range(first, NOW + 1, 300)
     site = 'site="lyon",client="retailco"'
-    series("chargekeeper_site:available:sum5m", site, ((t, 3) for t in tiles))
-    series("chargekeeper_site:available:count5m", site, ((t, 4) for t in tiles))
+    history.series("chargekeeper_site:available:sum5m", site, ((t, 3) for t in tiles))
+    history.series("chargekeeper_site:available:count5m", site, ((t, 4) for t in tiles))
     recent = range(NOW - HOUR + 300, NOW + 1, 300)
     leeds = 'site="leeds",client="retailco"'
-    series("chargekeeper_site:available:sum5m", leeds, ((t, 4) for t in recent))
-    series("chargekeeper_site:available:count5m", leeds, ((t, 4) for t in recent))
-    # OpenMetrics wants each metric family's lines together.
-    lines.sort(key=lambda line: line.split("{", 1)[0])
-    return "\n".join([*lines, "# EOF", ""])
-
-
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
+    history.series("chargekeeper_site:available:sum5m", leeds, ((t, 4) for t in recent))
+    history.series("chargekeeper_site:available:count5m", leeds, ((t, 4) for t in recent))
+    return history
 
 
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("charts-prometheus")
-    samples = folder / "history.om"
-    samples.write_text(_openmetrics())
-    data = folder / "data"
-    subprocess.run(
-        [
-            require_binary("promtool"),
-            "tsdb",
-            "create-blocks-from",
-            "openmetrics",
-            str(samples),
-            str(data),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    (folder / "prometheus.yml").write_text("global: {}\n")
-    port = free_port()
-    process = ServerProcess(
-        "prometheus",
-        [
-            require_binary("prometheus"),
-            f"--config.file={folder / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=60d",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        folder,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{url}/-/ready", proc=process)
+    with backfilled_prometheus(tmp_path_factory.mktemp("charts-prometheus"), _history()) as url:
         yield url
-    finally:
-        process.stop()
 
 
 @pytest.mark.slow
@@ -184,9 +140,9 @@ def test_site_availability_for_the_month(prometheus: str) -> None:
     lyon, leeds = sites["lyon"], sites["leeds"]
     assert lyon.name == "Lyon <Part-Dieu>"
     assert lyon.ratio == pytest.approx(0.75)
-    assert lyon.month == month_start(now, _zone("Europe/Paris")).strftime("%Y-%m")
+    assert lyon.month == month_start(now, ZoneInfo("Europe/Paris")).strftime("%Y-%m")
     assert all(value == pytest.approx(0.75) for _, value in lyon.days)
-    elapsed = now - month_start(now, _zone("Europe/Paris"))
+    elapsed = now - month_start(now, ZoneInfo("Europe/Paris"))
     assert len(lyon.days) == elapsed // timedelta(days=1) + 1
     assert leeds.ratio == pytest.approx(1.0)
     assert leeds.days[-1][1] == pytest.approx(1.0)
