@@ -74,9 +74,18 @@ class Session:
 
     def handle(self, frame: str | bytes) -> list[str]:
         """Frames to send back: the CALLRESULT or CALLERROR for a CALL, nothing for a reply."""
-        self._state.frame_received(self._charger)
         try:
             message = frames.decode(frame)
+        except FrameError as error:
+            self._state.frame_received(self._charger)
+            return [self._error(error)]
+        return self.handle_decoded(message, frame)
+
+    def handle_decoded(self, message: list[Any], frame: str | bytes) -> list[str]:
+        """:meth:`handle` for a frame already decoded: the proxy's observer decodes each
+        relayed frame once, for the session and for pairing the CSMS's answers."""
+        self._state.frame_received(self._charger)
+        try:
             message_type = message[0]
             if message_type == frames.CALL:
                 msg_id = frames.message_id(message)

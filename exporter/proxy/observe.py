@@ -140,11 +140,15 @@ class Observer:
     def _charger_frame(self, frame: str | bytes, at: float) -> None:
         # Replies discarded: the CSMS answers. Unparsable frames are counted by the session as
         # in standalone mode (protocol_errors_total, the CALLERROR it would have sent).
-        replies = self._session.handle(frame)
         try:
             message = frames.decode(frame)
-            if message[0] != frames.CALL:
-                return
+        except FrameError:
+            self._session.handle(frame)  # counted as standalone counts it
+            return
+        replies = self._session.handle_decoded(message, frame)
+        if message[0] != frames.CALL:
+            return
+        try:
             msg_id = frames.message_id(message)
             action, _ = frames.call_parts(message, msg_id)
         except FrameError:
