@@ -17,6 +17,7 @@ from chargekeeper.store import Acknowledgement, Alert, ChargerNote
 from console.context import ConsoleContext
 from console.fleet_state import STATES, ChargerFilter, FleetView, facet_options, fleet_view
 from console.i18n import translate
+from console.labels import duration_text
 from console.queries import first_acks
 from console.web.alert_detail import translated_code
 from console.web.guard import check_csrf, page_user, require_acknowledger
@@ -36,20 +37,9 @@ class Incident:
     duration: str  # empty while still firing
 
 
-def format_duration(start: datetime, end: datetime) -> str:
-    """``2 d 3 h``, ``4 h 5 min``, ``6 min``: precise enough for a maintenance log."""
-    seconds = max(0, int((end - start).total_seconds()))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes = rest // 60
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
-
-
-def incident_history(ctx: ConsoleContext, charge_point_id: str) -> list[Incident]:
+def incident_history(
+    ctx: ConsoleContext, charge_point_id: str, language: str = "en"
+) -> list[Incident]:
     with ctx.sessions() as session:
         alerts = list(
             session.scalars(
@@ -64,7 +54,7 @@ def incident_history(ctx: ConsoleContext, charge_point_id: str) -> list[Incident
         Incident(
             alert,
             ack,
-            format_duration(alert.starts_at, alert.ends_at)
+            duration_text(language, alert.starts_at, alert.ends_at)
             if alert.status == "resolved" and alert.ends_at
             else "",
         )
@@ -172,7 +162,9 @@ def chargers_router(ctx: ConsoleContext) -> APIRouter:
         user, data = page_user(ctx, request)
         fleet = view(charge_point_id)
         live = fleet.charger(charge_point_id)
-        incidents = incident_history(ctx, charge_point_id)
+        incidents = incident_history(
+            ctx, charge_point_id, language_of(request, ctx.config.language)
+        )
         if live is None and not incidents:
             raise HTTPException(404, f"no charger {charge_point_id!r} in the fleet or the alerts")
         site_id = live.site if live else incidents[0].alert.site

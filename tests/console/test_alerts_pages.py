@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from chargekeeper.receiver import Receiver
 from chargekeeper.store import Acknowledgement
-from console.web.chargers import format_duration
+from console.labels import duration_text
 from tests.alertmanager.receiver_support import alert, wait_until, webhook
 from tests.console.support import TECH, VIEWER, alert_ids, log_in, post_webhook
 
@@ -212,9 +212,9 @@ def test_french_interface(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("minutes", "expected"), [(0, "0 min"), (59, "59 min"), (90, "1 h 30 min"), (3000, "2 d 2 h")]
 )
-def test_format_duration(minutes: int, expected: str) -> None:
+def test_durations_in_english(minutes: int, expected: str) -> None:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    assert format_duration(start, start + timedelta(minutes=minutes)) == expected
+    assert duration_text("en", start, start + timedelta(minutes=minutes)) == expected
 
 
 def test_static_files_only_serve_the_known_names(client: httpx.Client) -> None:
